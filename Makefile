@@ -1,0 +1,43 @@
+# The README names these targets. Everything runs from .venv/, created on first use.
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12+ from PATH (pyenv shims honour .python-version).
+BOOT_PY := $(shell for p in python3.12 python3.13 python3.14 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
+WORKERS ?= 8
+
+.PHONY: run test lint format worker web migrate clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -n "$(BOOT_PY)" || { echo "Python 3.12 or newer is required (python3.12 or python3 on PATH)."; exit 1; }
+	test -x $(PY) || $(BOOT_PY) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+# Web server on 127.0.0.1:8000 plus a Celery worker process; Ctrl-C stops both.
+run: migrate
+	@echo "Starting the worker and the web server on http://127.0.0.1:8000/"
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m celery -A emailcenter worker --pool threads --concurrency $(WORKERS) --loglevel INFO & worker=$$!; \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: migrate
+	$(PY) -m celery -A emailcenter worker --pool threads --concurrency $(WORKERS) --loglevel INFO
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var staticfiles

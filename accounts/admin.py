@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from .models import Mailbox
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    list_display = ["email", "user", "provider_id", "status", "sent_folder", "last_tested_at"]
+    list_filter = ["status", "provider_id", "smtp_security", "imap_security"]
+    search_fields = ["email", "user__username", "smtp_host", "imap_host"]
+    exclude = ["password_encrypted"]
+    readonly_fields = ["status", "sent_folder", "last_tested_at"]

@@ -1,0 +1,134 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from diagnostics import providers, validate
+from diagnostics.errors import ProbeError
+from diagnostics.runner import policy_errors
+
+from .models import Mailbox
+
+MAX_PASSWORD = 1024
+SECURE_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS")]
+ALL_CHOICES = SECURE_CHOICES + [("none", "None (unencrypted)")]
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username",)
+
+
+def _checked(check, value):
+    try:
+        return check(value)
+    except ProbeError as exc:
+        raise forms.ValidationError(exc.detail) from None
+
+
+class MailboxForm(forms.ModelForm):
+    """The connection form. The password is never rendered back into the page."""
+
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        max_length=MAX_PASSWORD,
+        strip=False,
+        required=False,
+        help_text="Your mailbox password, or an app password if your provider requires one.",
+    )
+    allow_unencrypted = forms.BooleanField(
+        required=False,
+        label="Allow unencrypted connections (advanced, not recommended)",
+        help_text="Only for servers on a trusted network that offer no encryption at all.",
+    )
+    smtp_security = forms.ChoiceField(choices=ALL_CHOICES, label="SMTP encryption")
+    imap_security = forms.ChoiceField(choices=ALL_CHOICES, label="IMAP encryption")
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "email",
+            "username",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+        ]
+        help_texts = {
+            "username": "Leave empty if your username is your email address.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        self.fields["username"].required = False
+        for name in ("smtp_port", "imap_port"):
+            self.fields[name].widget.attrs.update({"min": 1, "max": 65535})
+        if self.instance.pk is None:
+            self.fields["password"].required = True
+        else:
+            self.fields["password"].help_text = "Leave empty to keep the saved password."
+        self.provider = None
+
+    def clean_email(self):
+        email = _checked(validate.email, self.cleaned_data["email"])
+        self.provider = providers.lookup(email)
+        blocked = policy_errors(self.provider)
+        if blocked:
+            raise forms.ValidationError(blocked[0].detail)
+        return email
+
+    def clean_username(self):
+        return _checked(validate.username, self.cleaned_data.get("username", ""))
+
+    def clean_smtp_host(self):
+        return _checked(validate.host, self.cleaned_data["smtp_host"])
+
+    def clean_imap_host(self):
+        return _checked(validate.host, self.cleaned_data["imap_host"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("allow_unencrypted"):
+            for name in ("smtp_security", "imap_security"):
+                if cleaned.get(name) == "none":
+                    self.add_error(
+                        name,
+                        "Unencrypted connections send your password in the clear. Choose "
+                        "SSL/TLS or STARTTLS, or tick the advanced option below.",
+                    )
+        return cleaned
+
+    def save(self, commit=True):
+        mailbox = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            mailbox.set_password(self.cleaned_data["password"])
+        if self.provider is not None:
+            mailbox.provider_id = self.provider.id
+        if commit:
+            mailbox.save()
+        return mailbox
+
+
+def initial_for(email: str) -> dict:
+    """Server settings to pre-fill for an address (the provider table or a guess)."""
+    from diagnostics.autodetect import detect
+
+    try:
+        email = validate.email(email)
+    except ProbeError:
+        return {}
+    detection = detect(email)
+    if detection.smtp is None or detection.imap is None:
+        return {"email": email}
+    login = detection.imap.username if detection.imap.username != email else ""
+    return {
+        "email": email,
+        "username": login,
+        "smtp_host": detection.smtp.host,
+        "smtp_port": detection.smtp.port,
+        "smtp_security": detection.smtp.security,
+        "imap_host": detection.imap.host,
+        "imap_port": detection.imap.port,
+        "imap_security": detection.imap.security,
+    }

@@ -1,0 +1,175 @@
+"""Map an exception raised during a probe step to a ProbeError (code, reason, reply).
+
+The failing step's name is part of the evidence: a timeout while connecting is a
+silent drop, a timeout after connecting is a server that does not talk.
+"""
+
+import errno
+import imaplib
+import smtplib
+import socket
+import ssl
+
+from . import errors
+from .errors import ProbeError
+from .steps import short
+
+_PROTOCOL_TOO_OLD = (
+    "UNSUPPORTED_PROTOCOL",
+    "TLSV1_ALERT_PROTOCOL_VERSION",
+    "NO_PROTOCOLS_AVAILABLE",
+    "NO_SHARED_CIPHER",
+    "NO_CIPHERS_AVAILABLE",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE",
+)
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def _classify_ssl(exc: ssl.SSLError) -> ProbeError:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        code = getattr(exc, "verify_code", None)
+        message = getattr(exc, "verify_message", "") or str(exc)
+        if code == 10:
+            reason, detail = "cert_expired", "The server's certificate has expired."
+        elif code == 62 or "mismatch" in message.lower():
+            reason = "hostname_mismatch"
+            detail = "The server's certificate is for a different host name."
+        else:
+            reason = "cert_untrusted"
+            detail = "The server's certificate is not signed by an authority we trust."
+        return ProbeError(errors.SSL, f"{detail} ({message})", reason=reason)
+    text = str(exc)
+    if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text.lower():
+        return ProbeError(
+            errors.SSL,
+            "The server did not start a TLS handshake: this port probably expects "
+            "STARTTLS (or no encryption) rather than SSL.",
+            reason="wrong_mode",
+        )
+    if any(marker in text for marker in _PROTOCOL_TOO_OLD):
+        return ProbeError(
+            errors.SSL,
+            "The server only offers TLS versions or ciphers that are too old to be safe.",
+            reason="protocol_too_old",
+        )
+    return ProbeError(errors.SSL, f"The TLS handshake failed: {short(text, 200)}", reason="handshake")
+
+
+def _classify_os(exc: OSError, step: str | None) -> ProbeError:
+    if isinstance(exc, ConnectionRefusedError):
+        return ProbeError(
+            errors.CONNECTION_REFUSED,
+            "The server refused the connection on this port (nothing listens there, or "
+            "a firewall rejects it).",
+            reason="refused",
+        )
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        if step == "connect":
+            return ProbeError(
+                errors.TIMEOUT,
+                "The connection attempt got no answer at all: a firewall may be dropping "
+                "it, or the port is wrong.",
+                reason="connect_timeout",
+            )
+        return ProbeError(
+            errors.TIMEOUT,
+            "The server accepted the connection but stopped answering.",
+            reason="no_reply",
+        )
+    if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
+        return ProbeError(
+            errors.HOST_UNREACHABLE, "There is no network route to this server.", reason="no_route"
+        )
+    if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
+        return None  # protocol-specific: the server hung up on us
+    return ProbeError(errors.UNKNOWN, short(f"{type(exc).__name__}: {exc}", 200))
+
+
+def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return ProbeError(
+            errors.SMTP_AUTH,
+            "The SMTP server rejected the username or password.",
+            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
+            reason="wrong_credentials",
+        )
+    if isinstance(exc, smtplib.SMTPConnectError):
+        return ProbeError(
+            errors.SMTP_FATAL,
+            "The SMTP server refused the session in its greeting.",
+            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}".strip(),
+            reason="greeting_rejected",
+        )
+    if isinstance(exc, smtplib.SMTPHeloError):
+        return ProbeError(
+            errors.SMTP_FATAL,
+            "The SMTP server refused our EHLO greeting.",
+            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
+            reason="ehlo_refused",
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return ProbeError(
+            errors.SMTP_FATAL,
+            "The SMTP server answered with an error.",
+            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
+            reason="error_reply",
+        )
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
+        return ProbeError(
+            errors.SMTP_FATAL,
+            "The SMTP server closed the connection in the middle of the session.",
+            reason="closed",
+        )
+    return ProbeError(errors.SMTP_FATAL, short(str(exc), 200), reason="protocol")
+
+
+def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
+    reply = _text(exc.args[0]) if exc.args else ""
+    if isinstance(exc, (imaplib.IMAP4.abort, ConnectionError)):
+        return ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            "The IMAP server closed the connection or sent something that is not IMAP.",
+            server_reply=short(reply, 300),
+            reason="closed_or_garbage",
+        )
+    if step == "login":
+        return ProbeError(
+            errors.IMAP_AUTH,
+            "The IMAP server rejected the username or password.",
+            server_reply=short(reply, 300),
+            reason="wrong_credentials",
+        )
+    return ProbeError(
+        errors.IMAP_NO_RESPONSE,
+        "The IMAP server answered with an error.",
+        server_reply=short(reply, 300),
+        reason="error_reply",
+    )
+
+
+def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: bool) -> ProbeError:
+    """The one mapping from what went wrong to what we tell the user."""
+    if isinstance(exc, ProbeError):
+        return exc
+    if deadline_hit:
+        return ProbeError(
+            errors.TIMEOUT,
+            f"The {protocol.upper()} test did not finish within the time allowed.",
+            reason="deadline",
+        )
+    if isinstance(exc, ssl.SSLError):
+        return _classify_ssl(exc)
+    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+        found = _classify_os(exc, step)
+        if found is not None:
+            return found
+    if protocol == "smtp":
+        return _classify_smtp(exc, step)
+    if protocol == "imap" and isinstance(exc, (imaplib.IMAP4.error, ConnectionError)):
+        return _classify_imap(exc, step)
+    return ProbeError(errors.UNKNOWN, short(f"{type(exc).__name__}: {exc}", 200))

@@ -1,0 +1,15 @@
+"""The probes' configuration, read from Django settings (the environment contract)."""
+
+from django.conf import settings
+
+from .steps import ProbeConfig
+
+
+def probe_config() -> ProbeConfig:
+    return ProbeConfig(
+        timeout=settings.MAIL_PROBE_TIMEOUT,
+        deadline=settings.MAIL_PROBE_DEADLINE,
+        allowed_private=list(settings.MAIL_ALLOWED_PRIVATE_HOSTS),
+        nameservers=list(settings.DNS_NAMESERVERS),
+        ca_file=settings.SSL_CERT_FILE,
+    )

@@ -1,0 +1,121 @@
+"""Start a connection test and carry it out: the procedures behind views and tasks."""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.crypto import DecryptionError
+from accounts.models import Mailbox
+
+from . import errors
+from .config import probe_config
+from .errors import ErrorReport
+from .models import ConnectionTest, TestError, TestStep
+from .runner import CONNECTED, run_probes
+
+log = logging.getLogger(__name__)
+
+QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
+
+
+def start_test(mailbox: Mailbox) -> ConnectionTest:
+    """Queue a test, unless one is already pending for this mailbox (double clicks)."""
+    with transaction.atomic():
+        pending = (
+            mailbox.tests.filter(status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING])
+            .filter(deadline_at__gt=timezone.now())
+            .first()
+        )
+        if pending is not None:
+            return pending
+        test = ConnectionTest(mailbox=mailbox, settings=mailbox.settings_snapshot())
+        test.deadline_at = test.default_deadline()
+        test.save()
+        Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)
+        transaction.on_commit(lambda: enqueue(test.pk))
+    return test
+
+
+def enqueue(test_id: int) -> bool:
+    """Send the task with the test's id only; a broker outage leaves a clear message."""
+    from .tasks import run_connection_test
+
+    try:
+        run_connection_test.delay(test_id)
+    except Exception:  # the broker is down or unreachable: keep the page working
+        log.warning("could not enqueue connection test %s", test_id, exc_info=True)
+        ConnectionTest.objects.filter(pk=test_id).update(message=QUEUE_DOWN)
+        return False
+    return True
+
+
+def _claim(test_id: int) -> ConnectionTest | None:
+    with transaction.atomic():
+        test = (
+            ConnectionTest.objects.select_for_update()
+            .select_related("mailbox")
+            .filter(pk=test_id, status=ConnectionTest.Status.QUEUED)
+            .first()
+        )
+        if test is None:
+            return None
+        test.status = ConnectionTest.Status.RUNNING
+        test.started_at = timezone.now()
+        test.message = ""
+        test.save(update_fields=["status", "started_at", "message"])
+    return test
+
+
+def _finish(test: ConnectionTest, status: str, sent_folder: str, reports: list[ErrorReport]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        TestError.objects.bulk_create(
+            TestError(
+                test=test,
+                code=r.code,
+                reason=r.reason,
+                protocol=r.protocol,
+                step=r.step,
+                detail=r.detail,
+                server_reply=r.server_reply,
+                suggestion=r.suggestion,
+            )
+            for r in reports
+        )
+        test.status = status
+        test.sent_folder = sent_folder
+        test.finished_at = now
+        test.save(update_fields=["status", "sent_folder", "finished_at"])
+        update = {"status": status, "last_tested_at": now}
+        if status == CONNECTED:
+            update["sent_folder"] = sent_folder
+        Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
+
+
+def execute_test(test_id: int) -> None:
+    """Run a queued test, writing each step as it happens."""
+    test = _claim(test_id)
+    if test is None:
+        return
+    mailbox = test.mailbox
+    try:
+        password = mailbox.get_password()
+    except DecryptionError:
+        report = ErrorReport(
+            errors.UNKNOWN,
+            "config",
+            "The saved password could not be decrypted. Enter the password again and retry.",
+            reason="decryption_failed",
+        )
+        _finish(test, ConnectionTest.Status.FAILED, "", [report])
+        return
+
+    def save_step(step) -> None:
+        TestStep.objects.create(test=test, **step.as_dict())
+
+    diagnosis = run_probes(
+        mailbox.smtp_settings(), mailbox.imap_settings(), password, probe_config(), on_step=save_step
+    )
+    del password
+    _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)

@@ -1,0 +1,248 @@
+"""The one guarded way out: validate a host, resolve it, check every address, connect.
+
+We connect to the exact address we checked (no second lookup), so a name cannot
+resolve to a public address for the check and a private one for the connection.
+TLS still verifies the original host name through SNI.
+"""
+
+import ipaddress
+import re
+import socket
+
+import dns.exception
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+from . import errors
+from .errors import ProbeError
+from .steps import ProbeConfig
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Forms inet_aton accepts but ip_address does not: 2130706433, 0x7f.1, 0177.0.0.1, 127.1.
+_LEGACY_V4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.I)
+
+_BLOCKED_V4 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    )
+]
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_BLOCKED_V6 = [
+    ipaddress.ip_network(n)
+    for n in (
+        "::/128",
+        "::1/128",
+        "::/96",
+        "64:ff9b:1::/48",
+        "100::/64",
+        "2001:db8::/32",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+]
+
+
+def parse_ip(host: str) -> IPAddress | None:
+    """An IP literal in any form a resolver would accept, or None for a name."""
+    text = host.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _LEGACY_V4.match(text):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(text))
+        except OSError:
+            return None
+    return None
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case, IDN to punycode, and check the shape; raises invalid_input."""
+    text = (host or "").strip().rstrip(".").lower()
+    if not text:
+        raise ProbeError(errors.INVALID_INPUT, "The server name is empty.")
+    if len(text) > 253:
+        raise ProbeError(errors.INVALID_INPUT, "The server name is too long.")
+    if parse_ip(text) is not None:
+        return text
+    try:
+        ascii_name = text.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ProbeError(
+            errors.INVALID_INPUT, "The server name contains characters that are not allowed."
+        ) from None
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise ProbeError(
+            errors.INVALID_INPUT,
+            "The server name is not a valid host name (letters, digits, dots and hyphens).",
+        )
+    return ascii_name
+
+
+def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def is_blocked(ip: IPAddress) -> bool:
+    """True for loopback, private, link-local, shared, reserved and multicast space."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = _embedded_v4(ip)
+        if inner is not None:
+            return is_blocked(inner)
+        return any(ip in net for net in _BLOCKED_V6) or not ip.is_global
+    return any(ip in net for net in _BLOCKED_V4) or not ip.is_global
+
+
+class Exemptions:
+    """MAIL_ALLOWED_PRIVATE_HOSTS: IPs, CIDRs or host names."""
+
+    def __init__(self, entries: list[str]):
+        self.networks = []
+        self.names = set()
+        for entry in entries:
+            entry = entry.strip().lower()
+            if not entry:
+                continue
+            try:
+                self.networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                self.names.add(entry.rstrip("."))
+
+    def allows(self, host: str, ip: IPAddress) -> bool:
+        if host in self.names:
+            return True
+        return any(ip.version == net.version and ip in net for net in self.networks)
+
+
+def _resolver(config: ProbeConfig, timeout: float) -> dns.resolver.Resolver:
+    resolver = dns.resolver.Resolver(configure=False)
+    servers = []
+    for entry in config.nameservers:
+        host, _, port = entry.strip().rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+        host = host or entry
+        servers.append(dns.nameserver.Do53Nameserver(host.strip("[]"), int(port or 53)))
+    resolver.nameservers = servers
+    resolver.lifetime = timeout
+    resolver.timeout = timeout
+    return resolver
+
+
+def resolve(host: str, config: ProbeConfig, timeout: float) -> list[IPAddress]:
+    """All addresses for host. A name that does not resolve is an error, never a pass."""
+    literal = parse_ip(host)
+    if literal is not None:
+        return [literal]
+    if config.nameservers:
+        return _resolve_with_dnspython(host, config, timeout)
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+            raise ProbeError(
+                errors.HOST_UNREACHABLE,
+                f"The name {host} does not exist in DNS.",
+                reason="nxdomain",
+            ) from None
+        raise ProbeError(
+            errors.HOST_UNREACHABLE,
+            f"The name {host} could not be looked up ({exc.strerror}).",
+            reason="resolver_failure",
+        ) from None
+    seen: list[IPAddress] = []
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if ip not in seen:
+            seen.append(ip)
+    return seen
+
+
+def _resolve_with_dnspython(host: str, config: ProbeConfig, timeout: float) -> list[IPAddress]:
+    resolver = _resolver(config, timeout)
+    found: list[IPAddress] = []
+    nxdomain = 0
+    for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+        try:
+            answer = resolver.resolve(host, rdtype, search=False)
+        except dns.resolver.NXDOMAIN:
+            nxdomain += 1
+            continue
+        except (dns.resolver.NoAnswer, dns.resolver.NoNameservers):
+            continue
+        except dns.exception.Timeout:
+            raise ProbeError(
+                errors.HOST_UNREACHABLE,
+                f"The DNS servers did not answer for {host} in time.",
+                reason="resolver_failure",
+            ) from None
+        found.extend(ipaddress.ip_address(r.address) for r in answer)
+    if found:
+        return found
+    if nxdomain:
+        raise ProbeError(
+            errors.HOST_UNREACHABLE, f"The name {host} does not exist in DNS.", reason="nxdomain"
+        )
+    raise ProbeError(errors.HOST_UNREACHABLE, f"The name {host} has no address records.", reason="no_address")
+
+
+def check(host: str, addresses: list[IPAddress], config: ProbeConfig) -> None:
+    """Refuse if any address is internal and not exempted."""
+    exempt = Exemptions(config.allowed_private)
+    for ip in addresses:
+        if is_blocked(ip) and not exempt.allows(host, ip):
+            where = f"{ip} is" if parse_ip(host) is not None else f"{host} resolves to {ip},"
+            raise ProbeError(
+                errors.BLOCKED_HOST,
+                f"{where} a private or internal address; we do not connect there.",
+                reason="private_address",
+            )
+
+
+def open_connection(
+    host: str, addresses: list[IPAddress], port: int, timeout: float
+) -> tuple[socket.socket, IPAddress]:
+    """Connect to the first checked address that accepts."""
+    last: OSError | None = None
+    for ip in addresses:
+        family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect((str(ip), port))
+            return sock, ip
+        except OSError as exc:
+            sock.close()
+            last = exc
+    assert last is not None
+    raise last

@@ -1,0 +1,131 @@
+"""`manage.py diagnose EMAIL ... --json`: the worker's probes, run synchronously.
+
+Exit status: 0 connected, 1 failed, 2 usage error. Nothing is written to the database.
+"""
+
+import json
+import os
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from diagnostics import validate
+from diagnostics.autodetect import detect
+from diagnostics.config import probe_config
+from diagnostics.errors import ErrorReport, ProbeError
+from diagnostics.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
+from diagnostics.transport import SECURITY_CHOICES, ServerSettings
+
+PROTOCOLS = ("smtp", "imap")
+
+
+class Command(BaseCommand):
+    help = "Test an SMTP/IMAP mailbox connection and print the diagnosis."
+
+    def add_arguments(self, parser):
+        parser.add_argument("email")
+        secret = parser.add_mutually_exclusive_group()
+        secret.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
+        secret.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        parser.add_argument("--username", default="", help="username for both protocols")
+        for proto in PROTOCOLS:
+            parser.add_argument(f"--{proto}-host")
+            parser.add_argument(f"--{proto}-port")
+            parser.add_argument(f"--{proto}-security", choices=SECURITY_CHOICES)
+            parser.add_argument(f"--{proto}-username", default="")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def _password(self, options) -> str:
+        if options["password_env"]:
+            name = options["password_env"]
+            if name not in os.environ:
+                raise CommandError(f"environment variable {name} is not set", returncode=2)
+            return os.environ[name]
+        if options["password_stdin"]:
+            return sys.stdin.readline().rstrip("\r\n")
+        return ""
+
+    def handle(self, *args, **options):
+        password = self._password(options)
+        result = diagnose(options, password)
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(_human(result))
+        if result["status"] != CONNECTED:
+            sys.exit(1)
+
+
+def _server(options, proto: str, default: ServerSettings | None, email: str) -> ServerSettings:
+    host = options[f"{proto}_host"]
+    port = options[f"{proto}_port"]
+    security = options[f"{proto}_security"]
+    username = options[f"{proto}_username"] or options["username"]
+    if default is None and not host:
+        raise ProbeError("invalid_input", f"Give --{proto}-host: the server is not known.")
+    return ServerSettings(
+        validate.host(host or default.host),
+        validate.port(port if port is not None else (default.port if default else 0)),
+        validate.security(security or (default.security if default else "")),
+        validate.username(username or (default.username if default else email)),
+    )
+
+
+def diagnose(options: dict, password: str) -> dict:
+    """The whole diagnosis as the JSON contract describes it."""
+    raw_email = options["email"]
+    out = {
+        "email": raw_email,
+        "status": FAILED,
+        "provider": None,
+        "settings": None,
+        "sent_folder": None,
+        "errors": [],
+        "steps": [],
+    }
+    try:
+        email = validate.email(raw_email)
+    except ProbeError as exc:
+        out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
+        return out
+    out["email"] = email
+    detection = detect(email)
+    provider = detection.provider
+    if provider is not None:
+        out["provider"] = {"id": provider.id, "name": provider.name, "policy": provider.policy}
+    explicit = any(options.get(f"{p}_host") for p in PROTOCOLS)
+    if not explicit:
+        blocked = policy_errors(provider)
+        if blocked:
+            out["errors"] = [e.as_dict() for e in blocked]
+            return out
+    try:
+        smtp = _server(options, "smtp", detection.smtp, email)
+        imap = _server(options, "imap", detection.imap, email)
+    except ProbeError as exc:
+        out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
+        return out
+    source = "manual" if explicit else detection.source
+    out["settings"] = {"smtp": smtp.as_dict(), "imap": imap.as_dict(), "source": source}
+    diagnosis: Diagnosis = run_probes(smtp, imap, password, probe_config())
+    out["status"] = diagnosis.status
+    out["sent_folder"] = diagnosis.sent_folder or None
+    out["errors"] = [e.as_dict() for e in diagnosis.errors]
+    out["steps"] = [s.as_dict() for s in diagnosis.steps]
+    return out
+
+
+def _human(result: dict) -> str:
+    lines = [f"{result['email']}: {result['status']}"]
+    for step in result["steps"]:
+        mark = "ok " if step["ok"] else "FAIL"
+        lines.append(f"  [{mark}] {step['protocol']} {step['name']} ({step['ms']} ms) {step['detail']}")
+    if result["sent_folder"]:
+        lines.append(f"  Sent folder: {result['sent_folder']}")
+    for error in result["errors"]:
+        lines.append(f"  {error['code']}: {error['title']} — {error['detail']}")
+        if error["server_reply"]:
+            lines.append(f"    server said: {error['server_reply']}")
+        for tip in error["help"]:
+            lines.append(f"    - {tip}")
+    return "\n".join(lines) + "\n"

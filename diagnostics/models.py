@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from . import errors
+
+
+class ConnectionTest(models.Model):
+    """One run of the SMTP+IMAP test for a mailbox, with its steps and errors."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Testing"
+        CONNECTED = "connected", "Connected"
+        FAILED = "failed", "Failed"
+
+    FINAL = (Status.CONNECTED, Status.FAILED)
+
+    mailbox = models.ForeignKey("accounts.Mailbox", on_delete=models.CASCADE, related_name="tests")
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED, db_index=True)
+    settings = models.JSONField(default=dict)
+    sent_folder = models.CharField(max_length=500, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"test {self.pk} of {self.mailbox_id}: {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+    def default_deadline(self):
+        # Both protocols run at once, so one probe deadline plus a margin for queueing.
+        return timezone.now() + timedelta(seconds=settings.MAIL_PROBE_DEADLINE * 2 + 30)
+
+
+class TestStep(models.Model):
+    test = models.ForeignKey(ConnectionTest, on_delete=models.CASCADE, related_name="steps")
+    protocol = models.CharField(max_length=8)
+    name = models.CharField(max_length=20)
+    ok = models.BooleanField()
+    ms = models.PositiveIntegerField()
+    detail = models.CharField(max_length=600, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.name}: {'ok' if self.ok else 'failed'}"
+
+
+class TestError(models.Model):
+    test = models.ForeignKey(ConnectionTest, on_delete=models.CASCADE, related_name="errors")
+    code = models.CharField(max_length=30, db_index=True)
+    reason = models.CharField(max_length=40, blank=True)
+    protocol = models.CharField(max_length=8)
+    step = models.CharField(max_length=20, blank=True)
+    detail = models.TextField(blank=True)
+    server_reply = models.TextField(blank=True)
+    suggestion = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.protocol})"
+
+    @property
+    def kind(self) -> errors.ErrorKind:
+        return errors.kind(self.code)
+
+    @property
+    def title(self) -> str:
+        return self.kind.title
+
+    @property
+    def help(self) -> tuple[str, ...]:
+        return self.kind.help

@@ -1,0 +1,109 @@
+"""Run the SMTP and IMAP tests concurrently and gather one diagnosis.
+
+Used by the Celery task and by `manage.py diagnose`. Steps are handed to `on_step`
+in the caller's thread as they happen, so the caller may write them to a database.
+"""
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import errors
+from .errors import ErrorReport, ProbeError
+from .imap_probe import probe_imap
+from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
+from .smtp_probe import probe_smtp
+from .steps import ProbeConfig, Redactor, Step, StepRecorder
+from .transport import ServerSettings
+
+CONNECTED, FAILED = "connected", "failed"
+
+
+@dataclass
+class Diagnosis:
+    status: str
+    sent_folder: str = ""
+    errors: list[ErrorReport] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+
+def policy_errors(provider: Provider | None) -> list[ErrorReport]:
+    """Errors a provider's rules cause before any connection is tried."""
+    if provider is None:
+        return []
+    if provider.policy == SSO_REQUIRED:
+        label = "Google" if provider.sso == "google" else "Microsoft"
+        return [
+            ErrorReport(
+                errors.SSO_REQUIRED,
+                "policy",
+                f"{provider.name} mailboxes must be connected with Sign in with {label}.",
+                reason=f"sso_{provider.sso}",
+            )
+        ]
+    if provider.policy == UNSUPPORTED:
+        return [
+            ErrorReport(
+                errors.PROVIDER_UNSUPPORTED,
+                "policy",
+                " ".join(provider.notes) or f"{provider.name} cannot be connected.",
+            )
+        ]
+    return []
+
+
+def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
+    return ErrorReport(
+        error.code,
+        protocol,
+        redact(error.detail),
+        server_reply=redact(error.server_reply),
+        reason=error.reason,
+        step=getattr(error, "step", ""),
+        suggestion=error.suggestion,
+    )
+
+
+def run_probes(
+    smtp: ServerSettings,
+    imap: ServerSettings,
+    password: str,
+    config: ProbeConfig,
+    on_step: Callable[[Step], None] | None = None,
+) -> Diagnosis:
+    """Test SMTP and IMAP at the same time; the slower one sets the total time."""
+    redact = Redactor(password, (smtp.username, imap.username))
+    events: queue.Queue = queue.Queue()
+    smtp_rec = StepRecorder("smtp", events.put, redact)
+    imap_rec = StepRecorder("imap", events.put, redact)
+    outcome: dict = {}
+
+    def smtp_job() -> None:
+        outcome["smtp"] = probe_smtp(smtp, password, config, smtp_rec)
+
+    def imap_job() -> None:
+        outcome["imap"] = probe_imap(imap, password, config, imap_rec)
+
+    threads = [threading.Thread(target=job, daemon=True) for job in (smtp_job, imap_job)]
+    for thread in threads:
+        thread.start()
+    while any(t.is_alive() for t in threads) or not events.empty():
+        try:
+            step = events.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if on_step is not None:
+            on_step(step)
+
+    diagnosis = Diagnosis(CONNECTED, steps=smtp_rec.steps + imap_rec.steps)
+    smtp_error = outcome.get("smtp")
+    sent_folder, imap_error = outcome.get("imap", (None, None))
+    if smtp_error is not None:
+        diagnosis.errors.append(_report(smtp_error, "smtp", redact))
+    if imap_error is not None:
+        diagnosis.errors.append(_report(imap_error, "imap", redact))
+    if diagnosis.errors:
+        diagnosis.status = FAILED
+    diagnosis.sent_folder = sent_folder or ""
+    return diagnosis

@@ -1,0 +1,67 @@
+"""The first steps every probe shares: dns, connect and (implicit) tls."""
+
+import ssl
+from dataclasses import dataclass
+
+from . import guard
+from .steps import Deadline, ProbeConfig, StepRecorder
+
+SSL, STARTTLS, NONE = "ssl", "starttls", "none"
+SECURITY_CHOICES = (SSL, STARTTLS, NONE)
+
+
+@dataclass
+class ServerSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+
+    def as_dict(self) -> dict:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "security": self.security,
+            "username": self.username,
+        }
+
+
+def tls_context(config: ProbeConfig) -> ssl.SSLContext:
+    """Certificates are always verified; SSL_CERT_FILE replaces the default trust store."""
+    context = ssl.create_default_context(cafile=config.ca_file or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def describe_tls(sock: ssl.SSLSocket) -> str:
+    cipher = sock.cipher()
+    return f"{sock.version()}, {cipher[0] if cipher else 'unknown cipher'}"
+
+
+def open_socket(
+    rec: StepRecorder,
+    host: str,
+    port: int,
+    implicit_tls: bool,
+    config: ProbeConfig,
+    deadline: Deadline,
+    context: ssl.SSLContext,
+):
+    """Resolve, check, connect and optionally wrap in TLS, recording each step."""
+    rec.begin("dns")
+    name = guard.normalize_host(host)
+    addresses = guard.resolve(name, config, min(config.timeout, deadline.remaining()))
+    guard.check(name, addresses, config)
+    rec.ok(", ".join(str(a) for a in addresses))
+
+    rec.begin("connect")
+    sock, ip = guard.open_connection(name, addresses, port, min(config.timeout, deadline.remaining()))
+    deadline.watch(sock)
+    rec.ok(f"{ip} port {port}")
+
+    if implicit_tls:
+        rec.begin("tls")
+        sock = context.wrap_socket(sock, server_hostname=name)
+        deadline.watch(sock)
+        rec.ok(describe_tls(sock))
+    return sock
