@@ -87,7 +87,7 @@ def _classify_os(exc: OSError, step: str | None) -> ProbeError:
         )
     if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
         return None  # protocol-specific: the server hung up on us
-    return ProbeError(errors.UNKNOWN, short(f"{type(exc).__name__}: {exc}", 200))
+    return _unknown(exc)
 
 
 def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
@@ -126,6 +126,14 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
             reason="closed",
         )
     return ProbeError(errors.SMTP_FATAL, short(str(exc), 200), reason="protocol")
+
+
+def _unknown(exc: BaseException) -> ProbeError:
+    return ProbeError(
+        errors.UNKNOWN,
+        f"Something unexpected happened: {short(f'{type(exc).__name__}: {exc}', 200)}",
+        reason="unexpected",
+    )
 
 
 def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
@@ -168,8 +176,8 @@ def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: 
         found = _classify_os(exc, step)
         if found is not None:
             return found
-    if protocol == "smtp":
+    if protocol == "smtp" and isinstance(exc, (smtplib.SMTPException, ConnectionError)):
         return _classify_smtp(exc, step)
     if protocol == "imap" and isinstance(exc, (imaplib.IMAP4.error, ConnectionError)):
         return _classify_imap(exc, step)
-    return ProbeError(errors.UNKNOWN, short(f"{type(exc).__name__}: {exc}", 200))
+    return _unknown(exc)

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ def enqueue(test_id: int) -> bool:
     from .tasks import run_connection_test
 
     try:
-        run_connection_test.delay(test_id)
+        run_connection_test.apply_async((test_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
     except Exception:  # the broker is down or unreachable: keep the page working
         log.warning("could not enqueue connection test %s", test_id, exc_info=True)
         ConnectionTest.objects.filter(pk=test_id).update(message=QUEUE_DOWN)

@@ -1,0 +1,169 @@
+"""Shared fixtures: users and mailboxes, probe settings aimed at loopback servers,
+and a real Celery worker process reading the test database."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from diagnostics.steps import ProbeConfig
+
+pytest_plugins = ["tests.servers.fixtures"]
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE_TIMEOUT = 3.0
+PROBE_DEADLINE = 8.0
+TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(autouse=True)
+def probe_settings(settings, pki):
+    """Tests talk to servers on 127.0.0.1 that present certificates from the test CA."""
+    settings.MAIL_ALLOWED_PRIVATE_HOSTS = ["127.0.0.1"]
+    settings.SSL_CERT_FILE = pki.ca_file
+    settings.MAIL_PROBE_TIMEOUT = PROBE_TIMEOUT
+    settings.MAIL_PROBE_DEADLINE = PROBE_DEADLINE
+    settings.DNS_NAMESERVERS = []
+    settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    return settings
+
+
+@pytest.fixture
+def probe_config(pki) -> ProbeConfig:
+    return ProbeConfig(
+        timeout=PROBE_TIMEOUT,
+        deadline=PROBE_DEADLINE,
+        allowed_private=["127.0.0.1"],
+        ca_file=pki.ca_file,
+    )
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str = "alice", password: str = "correct horse battery") -> object:
+        return django_user_model.objects.create_user(username=username, password=password)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_user(make_user):
+    return make_user("bob")
+
+
+@pytest.fixture
+def client_a(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def make_mailbox():
+    from accounts.models import Mailbox
+
+    def make(owner, email: str = "alice@example.test", password: str = "secret", **fields) -> Mailbox:
+        values = {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": 2525,
+            "smtp_security": "starttls",
+            "imap_host": "127.0.0.1",
+            "imap_port": 1143,
+            "imap_security": "ssl",
+        }
+        values.update(fields)
+        mailbox = Mailbox(user=owner, email=email, **values)
+        mailbox.set_password(password)
+        mailbox.save()
+        return mailbox
+
+    return make
+
+
+def _test_database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, proc: subprocess.Popen, log_path: Path):
+        self.proc = proc
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, pki, tmp_path_factory):
+    """A real `celery worker` process on the test database and the test queue."""
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CELERY_QUEUE": TEST_QUEUE,
+        "MAIL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
+        "SSL_CERT_FILE": pki.ca_file,
+        "MAIL_PROBE_TIMEOUT": str(PROBE_TIMEOUT),
+        "MAIL_PROBE_DEADLINE": str(PROBE_DEADLINE),
+        "CREDENTIALS_KEYS": ",".join(django_settings.CREDENTIALS_KEYS),
+        "SECRET_KEY": django_settings.SECRET_KEY,
+        "LOG_LEVEL": "DEBUG",
+    }
+    if django_settings.REDIS_URL:
+        env["REDIS_URL"] = django_settings.REDIS_URL
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "emailcenter",
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+        "--queues",
+        TEST_QUEUE,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        "DEBUG",
+        "--hostname",
+        f"{TEST_QUEUE}@%h",
+    ]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = WorkerProcess(proc, log_path)
+    deadline = time.monotonic() + 60
+    while " ready." not in worker.log():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the Celery worker did not start:\n{worker.log()[-3000:]}")
+        time.sleep(0.2)
+    yield worker
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
