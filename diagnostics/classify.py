@@ -160,6 +160,18 @@ def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
     )
 
 
+def _caused_by_timeout(exc: BaseException) -> bool:
+    # smtplib and imaplib re-raise a socket timeout as their own "disconnected" errors.
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (TimeoutError, socket.timeout)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: bool) -> ProbeError:
     """The one mapping from what went wrong to what we tell the user."""
     if isinstance(exc, ProbeError):
@@ -172,6 +184,8 @@ def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: 
         )
     if isinstance(exc, ssl.SSLError):
         return _classify_ssl(exc)
+    if _caused_by_timeout(exc):
+        return _classify_os(TimeoutError(), step)
     if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
         found = _classify_os(exc, step)
         if found is not None:

@@ -22,6 +22,8 @@ class GuardedSMTP(smtplib.SMTP):
         super().__init__(local_hostname=config.ehlo_name, timeout=config.timeout)
 
     def _get_socket(self, host, port, timeout):
+        # smtplib only sets _host (the name STARTTLS verifies) in its constructor.
+        self._host = host
         sock = open_socket(
             self.rec,
             host,
@@ -47,7 +49,7 @@ class GuardedSMTP(smtplib.SMTP):
             self._auth_challenge_count = 0
         while code == 334:
             self._auth_challenge_count += 1
-            challenge = base64.b64decode(resp)
+            challenge = base64.b64decode(resp, validate=True)  # RFC 4954: the challenge is base64
             answer = authobject(challenge).encode("utf-8")
             code, resp = self.docmd(base64.b64encode(answer).decode("ascii"))
             if self._auth_challenge_count > 5:
@@ -60,6 +62,8 @@ class GuardedSMTP(smtplib.SMTP):
 def _run(client: GuardedSMTP, server: ServerSettings, password: str) -> str:
     rec = client.rec
     code, greeting = client.connect(server.host, server.port)
+    if code != 220:
+        raise smtplib.SMTPConnectError(code, greeting)
     rec.ok(f"{code} {greeting.decode('utf-8', 'replace')}")
 
     rec.begin("ehlo")
