@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -355,3 +356,39 @@ def test_cli_exit_statuses_and_json(pki, dovecot, mailbox_user, good_smtp):
     assert _cli("--json").returncode == 2  # no address
     assert _cli("a@example.test", "--smtp-security", "tls").returncode == 2
     assert _cli("a@example.test", "--password-env", "NO_SUCH_VARIABLE_X").returncode == 2
+
+
+def test_the_deadline_ends_a_test_whose_server_drips(
+    monkeypatch, settings, raw_server, dovecot, mailbox_user
+):
+    from tests.servers.raw import drip
+
+    settings.MAIL_PROBE_TIMEOUT = 2
+    settings.MAIL_PROBE_DEADLINE = 3
+    server = raw_server(drip(b"220-" + b"x" * 200 + b"\r\n", 0.5))  # a byte every 0.5 s
+    started = time.monotonic()
+    _, result = diagnose(
+        monkeypatch,
+        mailbox_user,
+        GOOD,
+        ("127.0.0.1", server.port, "none"),
+        ("127.0.0.1", dovecot.port_ssl, "ssl"),
+    )
+    assert time.monotonic() - started < 3 + 1
+    assert codes(result) == {("smtp", "timeout")}
+    assert result["errors"][0]["reason"] == "deadline"
+
+
+def test_detect_prints_the_provider_and_settings_and_logs_in_nowhere():
+    out = io.StringIO()
+    call_command("detect", "Someone@iCloud.com", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert result["provider"]["id"] == "icloud" and result["provider"]["policy"] == "not_recommended"
+    assert result["settings"]["imap"] == {
+        "host": "imap.mail.me.com",
+        "port": 993,
+        "security": "ssl",
+        "username": "Someone",
+    }
+    assert result["settings"]["smtp"]["username"] == "Someone@icloud.com"
+    assert result["source"] == "directory" and result["email"] == "Someone@icloud.com"
