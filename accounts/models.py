@@ -34,6 +34,8 @@ class Mailbox(models.Model):
     provider_id = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.NEW)
     sent_folder = models.CharField(max_length=500, blank=True)
+    # True when the user picked the Sent folder by hand: later tests keep that choice.
+    sent_folder_chosen = models.BooleanField(default=False)
     last_tested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

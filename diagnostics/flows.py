@@ -30,7 +30,9 @@ def start_test(mailbox: Mailbox) -> ConnectionTest:
         )
         if pending is not None:
             return pending
-        test = ConnectionTest(mailbox=mailbox, settings=mailbox.settings_snapshot())
+        test = ConnectionTest(
+            mailbox=mailbox, settings=mailbox.settings_snapshot(), provider_id=mailbox.provider_id
+        )
         test.deadline_at = test.default_deadline()
         test.save()
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)

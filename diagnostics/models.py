@@ -21,7 +21,12 @@ class ConnectionTest(models.Model):
     mailbox = models.ForeignKey("accounts.Mailbox", on_delete=models.CASCADE, related_name="tests")
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED, db_index=True)
     settings = models.JSONField(default=dict)
+    provider_id = models.CharField(max_length=40, blank=True, db_index=True)
     sent_folder = models.CharField(max_length=500, blank=True)
+    # Every selectable folder the IMAP server listed, so the user can pick another.
+    folders = models.JSONField(default=list, blank=True)
+    # The redacted protocol conversation, for the user, support staff and admins.
+    transcript = models.TextField(blank=True)
     message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -30,6 +35,11 @@ class ConnectionTest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="test_status_created"),
+            models.Index(fields=["provider_id", "-created_at"], name="test_provider_created"),
+            models.Index(fields=["mailbox", "-created_at"], name="test_mailbox_created"),
+        ]
 
     def __str__(self) -> str:
         return f"test {self.pk} of {self.mailbox_id}: {self.status}"
@@ -62,7 +72,7 @@ class TestStep(models.Model):
 class TestError(models.Model):
     test = models.ForeignKey(ConnectionTest, on_delete=models.CASCADE, related_name="errors")
     code = models.CharField(max_length=30, db_index=True)
-    reason = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=40, blank=True, db_index=True)
     protocol = models.CharField(max_length=8)
     step = models.CharField(max_length=20, blank=True)
     detail = models.TextField(blank=True)
@@ -71,6 +81,7 @@ class TestError(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["code", "reason"], name="error_code_reason")]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.protocol})"
