@@ -4,6 +4,7 @@ from django.contrib.auth.forms import UserCreationForm
 from diagnostics import providers, validate
 from diagnostics.errors import ProbeError
 from diagnostics.runner import policy_errors
+from diagnostics.usernames import normalize_app_password
 
 from .models import Mailbox
 
@@ -47,6 +48,8 @@ class MailboxForm(forms.ModelForm):
         fields = [
             "email",
             "username",
+            "smtp_username",
+            "imap_username",
             "smtp_host",
             "smtp_port",
             "smtp_security",
@@ -56,6 +59,8 @@ class MailboxForm(forms.ModelForm):
         ]
         help_texts = {
             "username": "Leave empty if your username is your email address.",
+            "smtp_username": "Only if sending needs a different username than receiving.",
+            "imap_username": "Only if receiving needs a different username than sending.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -81,6 +86,12 @@ class MailboxForm(forms.ModelForm):
     def clean_username(self):
         return _checked(validate.username, self.cleaned_data.get("username", ""))
 
+    def clean_smtp_username(self):
+        return _checked(validate.username, self.cleaned_data.get("smtp_username", ""))
+
+    def clean_imap_username(self):
+        return _checked(validate.username, self.cleaned_data.get("imap_username", ""))
+
     def clean_smtp_host(self):
         return _checked(validate.host, self.cleaned_data["smtp_host"])
 
@@ -102,7 +113,8 @@ class MailboxForm(forms.ModelForm):
     def save(self, commit=True):
         mailbox = super().save(commit=False)
         if self.cleaned_data.get("password"):
-            mailbox.set_password(self.cleaned_data["password"])
+            provider_id = self.provider.id if self.provider is not None else mailbox.provider_id
+            mailbox.set_password(normalize_app_password(self.cleaned_data["password"], provider_id))
         if self.provider is not None:
             mailbox.provider_id = self.provider.id
         if commit:

@@ -20,6 +20,9 @@ class Mailbox(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes")
     email = models.EmailField(max_length=254)
     username = models.CharField(max_length=254, blank=True)
+    # Optional per-protocol usernames (iCloud wants the local part for IMAP only).
+    smtp_username = models.CharField("SMTP username", max_length=254, blank=True)
+    imap_username = models.CharField("IMAP username", max_length=254, blank=True)
     smtp_host = models.CharField("SMTP server", max_length=253)
     smtp_port = models.PositiveIntegerField("SMTP port", validators=PORT_VALIDATORS, default=587)
     smtp_security = models.CharField(
@@ -56,20 +59,38 @@ class Mailbox(models.Model):
     def get_password(self) -> str:
         return crypto.decrypt(self.password_encrypted)
 
-    def login_name(self) -> str:
-        return self.username or self.email
+    def login_name(self, protocol: str = "") -> str:
+        specific = {"smtp": self.smtp_username, "imap": self.imap_username}.get(protocol, "")
+        return specific or self.username or self.email
+
+    def _server(self, protocol: str) -> ServerSettings:
+        from diagnostics.usernames import alternate_username
+
+        login = self.login_name(protocol)
+        return ServerSettings(
+            getattr(self, f"{protocol}_host"),
+            getattr(self, f"{protocol}_port"),
+            getattr(self, f"{protocol}_security"),
+            login,
+            alt_username=alternate_username(self.email, login, protocol),
+        )
 
     def smtp_settings(self) -> ServerSettings:
-        return ServerSettings(self.smtp_host, self.smtp_port, self.smtp_security, self.login_name())
+        return self._server("smtp")
 
     def imap_settings(self) -> ServerSettings:
-        return ServerSettings(self.imap_host, self.imap_port, self.imap_security, self.login_name())
+        return self._server("imap")
+
+    # The fields a suggested fix may change, and nothing else.
+    FIXABLE = ("smtp_security", "smtp_port", "imap_security", "imap_port", "smtp_username", "imap_username")
 
     def settings_snapshot(self) -> dict:
         """The settings as entered, for support and history; never the password."""
         return {
             "email": self.email,
             "username": self.login_name(),
+            "smtp_username": self.login_name("smtp"),
+            "imap_username": self.login_name("imap"),
             "smtp": self.smtp_settings().as_dict(),
             "imap": self.imap_settings().as_dict(),
             "provider": self.provider_id,

@@ -1,7 +1,7 @@
 """Map an exception raised during a probe step to a ProbeError (code, reason, reply).
 
 The failing step's name is part of the evidence: a timeout while connecting is a
-silent drop, a timeout after connecting is a server that does not talk.
+silent drop, a timeout after the IMAP greeting is a server that stopped answering.
 """
 
 import errno
@@ -10,7 +10,7 @@ import smtplib
 import socket
 import ssl
 
-from . import errors
+from . import errors, replies
 from .errors import ProbeError
 from .steps import short
 
@@ -21,7 +21,9 @@ _PROTOCOL_TOO_OLD = (
     "NO_SHARED_CIPHER",
     "NO_CIPHERS_AVAILABLE",
     "SSLV3_ALERT_HANDSHAKE_FAILURE",
+    "INSUFFICIENT_SECURITY",
 )
+_BEFORE_SESSION = ("dns", "connect", "tls", "greeting")
 
 
 def _text(value) -> str:
@@ -30,7 +32,7 @@ def _text(value) -> str:
     return str(value)
 
 
-def _classify_ssl(exc: ssl.SSLError) -> ProbeError:
+def _classify_ssl(exc: ssl.SSLError, step: str | None) -> ProbeError:
     if isinstance(exc, ssl.SSLCertVerificationError):
         code = getattr(exc, "verify_code", None)
         message = getattr(exc, "verify_message", "") or str(exc)
@@ -47,40 +49,60 @@ def _classify_ssl(exc: ssl.SSLError) -> ProbeError:
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text.lower():
         return ProbeError(
             errors.SSL,
-            "The server did not start a TLS handshake: this port probably expects "
-            "STARTTLS (or no encryption) rather than SSL.",
+            "The server did not answer our TLS handshake with TLS: this port expects STARTTLS "
+            "(or no encryption) rather than SSL.",
             reason="wrong_mode",
         )
     if any(marker in text for marker in _PROTOCOL_TOO_OLD):
         return ProbeError(
             errors.SSL,
-            "The server only offers TLS versions or ciphers that are too old to be safe.",
+            "The server only offers TLS versions or ciphers that are too old to be safe (we need TLS 1.2+).",
             reason="protocol_too_old",
         )
     return ProbeError(errors.SSL, f"The TLS handshake failed: {short(text, 200)}", reason="handshake")
 
 
-def _classify_os(exc: OSError, step: str | None) -> ProbeError:
+def _unknown(exc: BaseException) -> ProbeError:
+    return ProbeError(
+        errors.UNKNOWN,
+        f"Something unexpected happened: {short(f'{type(exc).__name__}: {exc}', 200)}",
+        reason="unexpected",
+    )
+
+
+def _classify_timeout(protocol: str, step: str | None) -> ProbeError:
+    if step == "connect":
+        return ProbeError(
+            errors.TIMEOUT,
+            "The connection attempt got no answer at all: a firewall may be silently dropping it, "
+            "or the port is wrong.",
+            reason="connect_timeout",
+        )
+    if protocol == "imap" and step not in _BEFORE_SESSION:
+        return ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            "The IMAP server stopped answering: no tagged reply came back in time.",
+            reason="no_tagged_reply",
+        )
+    if step == "greeting":
+        return ProbeError(
+            errors.TIMEOUT,
+            "The server accepted the connection but never sent its greeting.",
+            reason="no_greeting",
+        )
+    return ProbeError(errors.TIMEOUT, "The server stopped answering.", reason="no_reply")
+
+
+def _classify_os(exc: OSError, protocol: str, step: str | None) -> ProbeError | None:
     if isinstance(exc, ConnectionRefusedError):
         return ProbeError(
             errors.CONNECTION_REFUSED,
-            "The server refused the connection on this port (nothing listens there, or "
-            "a firewall rejects it).",
+            "The server refused the connection on this port: nothing listens there, or a "
+            "firewall rejects it.",
             reason="refused",
         )
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        if step == "connect":
-            return ProbeError(
-                errors.TIMEOUT,
-                "The connection attempt got no answer at all: a firewall may be dropping "
-                "it, or the port is wrong.",
-                reason="connect_timeout",
-            )
-        return ProbeError(
-            errors.TIMEOUT,
-            "The server accepted the connection but stopped answering.",
-            reason="no_reply",
-        )
+        return _classify_timeout(protocol, step)
     if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return ProbeError(
             errors.HOST_UNREACHABLE, "There is no network route to this server.", reason="no_route"
@@ -90,33 +112,48 @@ def _classify_os(exc: OSError, step: str | None) -> ProbeError:
     return _unknown(exc)
 
 
+def _smtp_reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+
+
 def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
+        reply = _smtp_reply(exc)
+        verdict = replies.smtp_auth_verdict(reply)
         return ProbeError(
-            errors.SMTP_AUTH,
-            "The SMTP server rejected the username or password.",
-            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
-            reason="wrong_credentials",
+            verdict.code,
+            "The SMTP server refused to log in with these credentials.",
+            server_reply=reply,
+            reason=verdict.reason,
         )
     if isinstance(exc, smtplib.SMTPConnectError):
+        temporary = 400 <= exc.smtp_code < 500
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server refused the session in its greeting.",
-            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}".strip(),
-            reason="greeting_rejected",
+            "The SMTP server turned the session down in its greeting"
+            + (" for now (a temporary refusal)." if temporary else "."),
+            server_reply=_smtp_reply(exc),
+            reason="greeting_temporary" if temporary else "greeting_rejected",
         )
     if isinstance(exc, smtplib.SMTPHeloError):
         return ProbeError(
             errors.SMTP_FATAL,
             "The SMTP server refused our EHLO greeting.",
-            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
+            server_reply=_smtp_reply(exc),
             reason="ehlo_refused",
         )
     if isinstance(exc, smtplib.SMTPResponseException):
+        if step == "starttls":
+            return ProbeError(
+                errors.SSL,
+                "The server advertised STARTTLS but refused to start it.",
+                server_reply=_smtp_reply(exc),
+                reason="starttls_refused",
+            )
         return ProbeError(
             errors.SMTP_FATAL,
             "The SMTP server answered with an error.",
-            server_reply=f"{exc.smtp_code} {_text(exc.smtp_error)}",
+            server_reply=_smtp_reply(exc),
             reason="error_reply",
         )
     if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
@@ -128,34 +165,47 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
     return ProbeError(errors.SMTP_FATAL, short(str(exc), 200), reason="protocol")
 
 
-def _unknown(exc: BaseException) -> ProbeError:
-    return ProbeError(
-        errors.UNKNOWN,
-        f"Something unexpected happened: {short(f'{type(exc).__name__}: {exc}', 200)}",
-        reason="unexpected",
-    )
-
-
 def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
-    reply = _text(exc.args[0]) if exc.args else ""
+    reply = short(_text(exc.args[0]) if exc.args else "", 300)
     if isinstance(exc, (imaplib.IMAP4.abort, ConnectionError)):
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
             "The IMAP server closed the connection or sent something that is not IMAP.",
-            server_reply=short(reply, 300),
-            reason="closed_or_garbage",
+            server_reply=reply,
+            reason="closed" if ("EOF" in reply or isinstance(exc, ConnectionError)) else "garbage",
+        )
+    if "BYE" in reply.upper().split(" ", 2)[:2]:
+        return ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            "The IMAP server said goodbye (BYE) and hung up.",
+            server_reply=reply,
+            reason="bye",
+        )
+    if "command error: BAD" in reply:
+        return ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            "The IMAP server called our standard command malformed (BAD).",
+            server_reply=reply,
+            reason="bad_reply",
+        )
+    if "got more than" in reply:
+        return ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            "The server sent a line far longer than IMAP needs.",
+            reason="line_too_long",
         )
     if step == "login":
+        verdict = replies.imap_auth_verdict(reply)
         return ProbeError(
-            errors.IMAP_AUTH,
-            "The IMAP server rejected the username or password.",
-            server_reply=short(reply, 300),
-            reason="wrong_credentials",
+            verdict.code,
+            "The IMAP server refused to log in with these credentials.",
+            server_reply=reply,
+            reason=verdict.reason,
         )
     return ProbeError(
         errors.IMAP_NO_RESPONSE,
         "The IMAP server answered with an error.",
-        server_reply=short(reply, 300),
+        server_reply=reply,
         reason="error_reply",
     )
 
@@ -179,15 +229,16 @@ def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: 
     if deadline_hit:
         return ProbeError(
             errors.TIMEOUT,
-            f"The {protocol.upper()} test did not finish within the time allowed.",
+            f"The {protocol.upper()} test did not finish within the time allowed; the server "
+            "was answering too slowly.",
             reason="deadline",
         )
     if isinstance(exc, ssl.SSLError):
-        return _classify_ssl(exc)
+        return _classify_ssl(exc, step)
     if _caused_by_timeout(exc):
-        return _classify_os(TimeoutError(), step)
+        return _classify_timeout(protocol, step)
     if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
-        found = _classify_os(exc, step)
+        found = _classify_os(exc, protocol, step)
         if found is not None:
             return found
     if protocol == "smtp" and isinstance(exc, (smtplib.SMTPException, ConnectionError)):

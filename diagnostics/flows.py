@@ -93,6 +93,8 @@ def _finish(test: ConnectionTest, status: str, sent_folder: str, reports: list[E
         update = {"status": status, "last_tested_at": now}
         if status == CONNECTED:
             update["sent_folder"] = sent_folder
+            if sent_folder != test.mailbox.sent_folder:
+                update["sent_folder_chosen"] = False  # the chosen folder is gone
         Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
 
 
@@ -117,8 +119,56 @@ def execute_test(test_id: int) -> None:
     def save_step(step) -> None:
         TestStep.objects.create(test=test, **step.as_dict())
 
+    preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     diagnosis = run_probes(
-        mailbox.smtp_settings(), mailbox.imap_settings(), password, probe_config(), on_step=save_step
+        mailbox.smtp_settings(),
+        mailbox.imap_settings(),
+        password,
+        probe_config(),
+        on_step=save_step,
+        preferred_sent=preferred,
     )
     del password
+    test.transcript = diagnosis.transcript_text()
+    test.folders = diagnosis.folders
+    test.save(update_fields=["transcript", "folders"])
     _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
+
+
+def apply_fix(mailbox: Mailbox, error: TestError) -> ConnectionTest | None:
+    """Apply a suggested fix to the mailbox and test again; None if there is nothing valid to apply."""
+    from . import validate
+
+    checks = {
+        "smtp_security": validate.security,
+        "imap_security": validate.security,
+        "smtp_port": validate.port,
+        "imap_port": validate.port,
+        "smtp_username": validate.username,
+        "imap_username": validate.username,
+    }
+    changes = {}
+    for name, value in error.suggestion_fields.items():
+        if name not in Mailbox.FIXABLE:
+            return None
+        try:
+            changes[name] = checks[name](value)
+        except errors.ProbeError:
+            return None
+    if not changes:
+        return None
+    for name, value in changes.items():
+        setattr(mailbox, name, value)
+    mailbox.save(update_fields=[*changes, "updated_at"])
+    return start_test(mailbox)
+
+
+def choose_sent_folder(mailbox: Mailbox, folder: str) -> ConnectionTest | None:
+    """Remember the user's Sent folder, if the server listed it, and test again."""
+    test = mailbox.latest_test()
+    if test is None or folder not in (test.folders or []):
+        return None
+    mailbox.sent_folder = folder
+    mailbox.sent_folder_chosen = True
+    mailbox.save(update_fields=["sent_folder", "sent_folder_chosen", "updated_at"])
+    return start_test(mailbox)

@@ -3,16 +3,25 @@
 import contextlib
 import imaplib
 
-from . import errors
+from . import errors, replies
 from .classify import classify
 from .errors import ProbeError
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
-from .transport import SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+from .transport import NONE, SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+
+# Gmail's pre-SPECIAL-USE way of flagging folders; imaplib refuses unknown commands.
+imaplib.Commands.setdefault("XLIST", ("AUTH", "SELECTED"))
+
+MAX_LINE = 64 * 1024
+MAX_LITERAL = 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024  # a 50,000-folder LIST is about 3 MB
+MAX_LINES = 200_000
 
 
 class GuardedIMAP4(imaplib.IMAP4):
-    """imaplib, but every socket comes from the guard and every step is recorded."""
+    """imaplib, but every socket comes from the guard, every step and line is recorded,
+    and the server cannot make us read without bound."""
 
     def __init__(self, rec: StepRecorder, server: ServerSettings, config: ProbeConfig, deadline):
         self.rec = rec
@@ -20,6 +29,8 @@ class GuardedIMAP4(imaplib.IMAP4):
         self.config = config
         self.deadline = deadline
         self.context = tls_context(config)
+        self.bytes_read = 0
+        self.lines_read = 0
         super().__init__(server.host, server.port, timeout=config.timeout)
 
     def _create_socket(self, timeout):
@@ -35,6 +46,53 @@ class GuardedIMAP4(imaplib.IMAP4):
         self.rec.begin("greeting")
         return sock
 
+    def _count(self, size: int) -> None:
+        self.bytes_read += size
+        self.lines_read += 1
+        if self.bytes_read > MAX_BYTES or self.lines_read > MAX_LINES:
+            raise ProbeError(
+                errors.IMAP_NO_RESPONSE,
+                "The server sent far more data than this conversation needs.",
+                reason="flood",
+            )
+
+    def readline(self):
+        line = self.file.readline(MAX_LINE + 1)
+        self._count(len(line))
+        self.rec.transcript.server(line)
+        if self.lines_read == 1:
+            other = replies.foreign_protocol(line, "imap")
+            if other:
+                raise ProbeError(
+                    errors.IMAP_NO_RESPONSE,
+                    f"This port answers with {other.upper()}, not IMAP: the port number is probably wrong.",
+                    server_reply=short(line.decode("utf-8", "replace")),
+                    reason=f"wrong_protocol_{other}",
+                )
+        if len(line) > MAX_LINE:
+            raise ProbeError(
+                errors.IMAP_NO_RESPONSE,
+                "The server sent a line far longer than IMAP needs.",
+                reason="line_too_long",
+            )
+        return line
+
+    def read(self, size):
+        if size > MAX_LITERAL:
+            raise ProbeError(
+                errors.IMAP_NO_RESPONSE,
+                f"The server announced a {size}-byte literal.",
+                reason="literal_too_big",
+            )
+        data = self.file.read(size)
+        self._count(len(data))
+        self.rec.transcript.server(f"{{literal, {len(data)} bytes}}")
+        return data
+
+    def send(self, data):
+        self.rec.transcript.client(data)
+        super().send(data)
+
     def _get_capabilities(self):
         # imaplib reads the greeting, then asks for CAPABILITY: split the two steps.
         self.rec.ok(short(self.welcome.decode("utf-8", "replace")))
@@ -43,79 +101,148 @@ class GuardedIMAP4(imaplib.IMAP4):
         self.rec.ok(" ".join(self.capabilities))
 
 
-def _login(client: GuardedIMAP4, username: str, password: str) -> str:
+def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
     if "AUTH=PLAIN" in client.capabilities:
         # AUTHENTICATE PLAIN carries UTF-8; LOGIN's quoting is ASCII only.
         client.authenticate("PLAIN", lambda _: f"\0{username}\0{password}".encode())
         return "AUTHENTICATE PLAIN"
     if "LOGINDISABLED" in client.capabilities:
+        suggestion = None
+        if client.server.security == NONE and "STARTTLS" in client.capabilities:
+            suggestion = {
+                "imap_security": STARTTLS,
+                "message": f"Port {client.server.port} accepts passwords only after STARTTLS: use STARTTLS.",
+            }
         raise ProbeError(
             errors.IMAP_AUTH,
             "The server refuses passwords on an unencrypted connection (LOGINDISABLED).",
             reason="logindisabled",
+            suggestion=suggestion,
         )
-    client.login(username, password)
+    if password.isascii() and username.isascii():
+        client.login(username, password)
+    else:
+        # Send the password as a literal so its UTF-8 bytes arrive untouched.
+        client.literal = password.encode("utf-8")
+        typ, data = client._simple_command("LOGIN", client._quote(username))
+        if typ != "OK":
+            raise client.error(data[-1])
+        client.state = "AUTH"
     return "LOGIN"
 
 
-def _run(client: GuardedIMAP4, server: ServerSettings, password: str) -> Folder:
+def _login(client: GuardedIMAP4, server: ServerSettings, password: str) -> str:
+    try:
+        return _login_once(client, server.username, password)
+    except imaplib.IMAP4.error as first:
+        reply = str(first.args[0] if first.args else "")
+        reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+        verdict = replies.imap_auth_verdict(reply)
+        if not server.alt_username or verdict.reason != replies.WRONG_CREDENTIALS:
+            raise
+        client.rec.transcript.note(f"trying the other username form: {server.alt_username}")
+        try:
+            _login_once(client, server.alt_username, password)
+        except imaplib.IMAP4.error:
+            raise first from None
+        raise ProbeError(
+            errors.IMAP_AUTH,
+            f"The server accepts this password with the username {server.alt_username}, "
+            f"not {server.username}.",
+            server_reply=short(reply, 300),
+            reason="username_form",
+            suggestion={
+                "imap_username": server.alt_username,
+                "message": f"Log in to IMAP as {server.alt_username}.",
+            },
+        ) from None
+
+
+def list_folders(client: GuardedIMAP4) -> list[Folder]:
+    """SPECIAL-USE flags when offered, then XLIST (old Gmail), then a plain LIST."""
+    if "SPECIAL-USE" in client.capabilities or "LIST-EXTENDED" in client.capabilities:
+        typ, data = client._simple_command("LIST", '""', '"*"', "RETURN", "(SPECIAL-USE)")
+        if typ == "OK":
+            return parse_list(client._untagged_response(typ, data, "LIST")[1])
+    if "XLIST" in client.capabilities:
+        typ, data = client._simple_command("XLIST", '""', '"*"')
+        if typ == "OK":
+            return parse_list(client._untagged_response(typ, data, "XLIST")[1])
+    typ, data = client.list('""', '"*"')
+    if typ != "OK":
+        raise imaplib.IMAP4.error(b" ".join(d for d in data if isinstance(d, bytes)))
+    return parse_list(data)
+
+
+def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred: str) -> tuple[Folder, list]:
     rec = client.rec
     if server.security == STARTTLS:
         rec.begin("starttls")
         if "STARTTLS" not in client.capabilities:
             raise ProbeError(
-                errors.SSL,
-                "The server does not offer STARTTLS on this port.",
-                reason="starttls_not_offered",
+                errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
             )
         client.starttls(ssl_context=client.context)
+        rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")
         client.deadline.watch(client.sock)
         rec.ok(describe_tls(client.sock))
 
     rec.begin("login")
-    method = _login(client, server.username, password)
-    rec.ok(f"{method} accepted")
+    rec.ok(f"{_login(client, server, password)} accepted")
 
     rec.begin("list")
-    typ, data = client.list()
-    if typ != "OK":
-        raise imaplib.IMAP4.error(b" ".join(d for d in data if isinstance(d, bytes)))
-    folders = parse_list(data)
+    folders = list_folders(client)
     rec.ok(f"{len(folders)} folders")
 
     rec.begin("sent_folder")
-    sent = find_sent(folders)
+    usable = [f for f in folders if f.selectable]
+    chosen = next((f for f in usable if preferred and f.name == preferred), None)
+    sent = chosen or find_sent(folders)
     if sent is None:
-        names = ", ".join(f.name for f in folders[:20])
-        raise ProbeError(
+        names = ", ".join(f.name for f in usable[:20])
+        error = ProbeError(
             errors.NO_SENT_FOLDER,
-            f"No folder is marked as Sent or has a known Sent name. Folders: {names}",
+            f"No folder is marked as Sent or has a known Sent name. Folders: {names or 'none'}",
             reason="not_found",
         )
-    rec.ok(sent.name)
-    return sent
+        error.folders = [f.name for f in usable]
+        raise error
+    rec.ok(sent.name + (" (your choice)" if chosen else ""))
+    return sent, usable
 
 
-def probe_imap(server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder):
-    """Run the IMAP test; return (sent_folder_name | None, ProbeError | None)."""
+def probe_imap(
+    server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder, preferred_sent: str = ""
+):
+    """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None)."""
+    from .fixes import suggest_tls_fix
+
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedIMAP4(rec, server, config, deadline)
-        sent = _run(client, server, password)
-        return sent.name, None
+        sent, usable = _run(client, server, password, preferred_sent)
+        return sent.name, [f.name for f in usable], None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current
         error = classify(exc, "imap", step, deadline.fired)
         rec.fail(error.detail + (f" — {error.server_reply}" if error.server_reply else ""))
         error.step = step or ""
-        return None, error
+        folders = getattr(error, "folders", None) or []
+        _close(client)
+        client = None
+        return None, folders, suggest_tls_fix("imap", server, error, config, deadline, rec)
     finally:
         deadline.cancel()
-        if client is not None and getattr(client, "sock", None) is not None:
-            try:
-                client.sock.settimeout(1)
-                client.logout()
-            except Exception:
-                with contextlib.suppress(Exception):
-                    client.shutdown()
+        _close(client)
+
+
+def _close(client) -> None:
+    if client is None or getattr(client, "sock", None) is None:
+        return
+    try:
+        client.sock.settimeout(1)
+        client.logout()
+    except Exception:
+        with contextlib.suppress(Exception):
+            client.shutdown()

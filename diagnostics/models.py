@@ -95,5 +95,9 @@ class TestError(models.Model):
         return self.kind.title
 
     @property
-    def help(self) -> tuple[str, ...]:
-        return self.kind.help
+    def help(self) -> list[str]:
+        return errors.help_for(self.code, self.reason)
+
+    @property
+    def suggestion_fields(self) -> dict:
+        return {k: v for k, v in (self.suggestion or {}).items() if k != "message"}

@@ -26,6 +26,13 @@ class Diagnosis:
     sent_folder: str = ""
     errors: list[ErrorReport] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+    transcripts: dict[str, str] = field(default_factory=dict)
+
+    def transcript_text(self) -> str:
+        return "\n\n".join(
+            f"=== {name.upper()} ===\n{text}" for name, text in self.transcripts.items() if text
+        )
 
 
 def policy_errors(provider: Provider | None) -> list[ErrorReport]:
@@ -54,6 +61,9 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
 
 
 def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
+    suggestion = error.suggestion
+    if suggestion and "message" in suggestion:
+        suggestion = {**suggestion, "message": redact(suggestion["message"])}
     return ErrorReport(
         error.code,
         protocol,
@@ -61,7 +71,7 @@ def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
         server_reply=redact(error.server_reply),
         reason=error.reason,
         step=getattr(error, "step", ""),
-        suggestion=error.suggestion,
+        suggestion=suggestion,
     )
 
 
@@ -71,9 +81,11 @@ def run_probes(
     password: str,
     config: ProbeConfig,
     on_step: Callable[[Step], None] | None = None,
+    preferred_sent: str = "",
 ) -> Diagnosis:
     """Test SMTP and IMAP at the same time; the slower one sets the total time."""
-    redact = Redactor(password, (smtp.username, imap.username))
+    usernames = (smtp.username, imap.username, smtp.alt_username, imap.alt_username)
+    redact = Redactor(password, tuple(u for u in usernames if u))
     events: queue.Queue = queue.Queue()
     smtp_rec = StepRecorder("smtp", events.put, redact)
     imap_rec = StepRecorder("imap", events.put, redact)
@@ -83,7 +95,7 @@ def run_probes(
         outcome["smtp"] = probe_smtp(smtp, password, config, smtp_rec)
 
     def imap_job() -> None:
-        outcome["imap"] = probe_imap(imap, password, config, imap_rec)
+        outcome["imap"] = probe_imap(imap, password, config, imap_rec, preferred_sent)
 
     threads = [threading.Thread(target=job, daemon=True) for job in (smtp_job, imap_job)]
     for thread in threads:
@@ -96,9 +108,13 @@ def run_probes(
         if on_step is not None:
             on_step(step)
 
-    diagnosis = Diagnosis(CONNECTED, steps=smtp_rec.steps + imap_rec.steps)
+    diagnosis = Diagnosis(
+        CONNECTED,
+        steps=smtp_rec.steps + imap_rec.steps,
+        transcripts={"smtp": smtp_rec.transcript.text(), "imap": imap_rec.transcript.text()},
+    )
     smtp_error = outcome.get("smtp")
-    sent_folder, imap_error = outcome.get("imap", (None, None))
+    sent_folder, diagnosis.folders, imap_error = outcome.get("imap", (None, [], None))
     if smtp_error is not None:
         diagnosis.errors.append(_report(smtp_error, "smtp", redact))
     if imap_error is not None:

@@ -3,15 +3,19 @@
 import base64
 import smtplib
 
-from . import errors
+from . import errors, replies
 from .classify import classify
 from .errors import ProbeError
 from .steps import Deadline, ProbeConfig, StepRecorder
-from .transport import SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+from .transport import NONE, SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+
+MAX_REPLY_LINES = 200
+MAX_LINE = 8192
 
 
 class GuardedSMTP(smtplib.SMTP):
-    """smtplib, but every socket comes from the guard and every step is recorded."""
+    """smtplib, but every socket comes from the guard, every step and line is recorded,
+    and no reply can grow without bound."""
 
     def __init__(self, rec: StepRecorder, server: ServerSettings, config: ProbeConfig, deadline):
         self.rec = rec
@@ -19,22 +23,57 @@ class GuardedSMTP(smtplib.SMTP):
         self.config = config
         self.deadline = deadline
         self.context = tls_context(config)
+        self.first_line = b""
         super().__init__(local_hostname=config.ehlo_name, timeout=config.timeout)
 
     def _get_socket(self, host, port, timeout):
         # smtplib only sets _host (the name STARTTLS verifies) in its constructor.
         self._host = host
         sock = open_socket(
-            self.rec,
-            host,
-            port,
-            self.server.security == SSL,
-            self.config,
-            self.deadline,
-            self.context,
+            self.rec, host, port, self.server.security == SSL, self.config, self.deadline, self.context
         )
         self.rec.begin("greeting")
         return sock
+
+    def send(self, s):
+        self.rec.transcript.client(s if isinstance(s, str) else s.decode("utf-8", "replace"))
+        super().send(s)
+
+    def getreply(self):
+        if self.file is None:
+            self.file = self.sock.makefile("rb")
+        lines: list[bytes] = []
+        while True:
+            try:
+                line = self.file.readline(MAX_LINE + 1)
+            except OSError as exc:
+                self.close()
+                raise smtplib.SMTPServerDisconnected(f"Connection unexpectedly closed: {exc}") from exc
+            if not line:
+                self.close()
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            if not self.first_line:
+                self.first_line = line
+            self.rec.transcript.server(line)
+            if len(line) > MAX_LINE:
+                self.close()
+                raise ProbeError(
+                    errors.SMTP_FATAL,
+                    "The server sent a reply line far longer than SMTP allows.",
+                    reason="line_too_long",
+                )
+            lines.append(line[4:].strip(b" \t\r\n"))
+            try:
+                code = int(line[:3])
+            except ValueError:
+                return -1, line.strip()
+            if line[3:4] != b"-":
+                return code, b"\n".join(lines)
+            if len(lines) >= MAX_REPLY_LINES:
+                self.close()
+                raise ProbeError(
+                    errors.SMTP_FATAL, "The server sent an endless multi-line reply.", reason="flood"
+                )
 
     def auth(self, mechanism, authobject, *, initial_response_ok=True):
         # smtplib encodes credentials as ASCII; servers take UTF-8 (RFC 4616, RFC 6531).
@@ -47,66 +86,115 @@ class GuardedSMTP(smtplib.SMTP):
         else:
             code, resp = self.docmd("AUTH", mechanism)
             self._auth_challenge_count = 0
-        while code == 334:
+        while code == 334 and self._auth_challenge_count <= 5:
             self._auth_challenge_count += 1
             challenge = base64.b64decode(resp, validate=True)  # RFC 4954: the challenge is base64
             answer = authobject(challenge).encode("utf-8")
             code, resp = self.docmd(base64.b64encode(answer).decode("ascii"))
-            if self._auth_challenge_count > 5:
-                break
         if code in (235, 503):
             return code, resp
         raise smtplib.SMTPAuthenticationError(code, resp)
 
 
-def _run(client: GuardedSMTP, server: ServerSettings, password: str) -> str:
-    rec = client.rec
+def _greeting(client: GuardedSMTP, server: ServerSettings) -> None:
     code, greeting = client.connect(server.host, server.port)
     if code != 220:
-        raise smtplib.SMTPConnectError(code, greeting)
-    rec.ok(f"{code} {greeting.decode('utf-8', 'replace')}")
-
-    rec.begin("ehlo")
-    code, reply = client.ehlo()
-    if code != 250:
-        raise smtplib.SMTPHeloError(code, reply)
-    rec.ok(", ".join(sorted(client.esmtp_features)))
-
-    if server.security == STARTTLS:
-        rec.begin("starttls")
-        if not client.has_extn("starttls"):
+        other = replies.foreign_protocol(client.first_line, "smtp")
+        if other:
             raise ProbeError(
-                errors.SSL,
-                "The server does not offer STARTTLS on this port.",
-                reason="starttls_not_offered",
+                errors.SMTP_FATAL,
+                f"This port answers with {other.upper()}, not SMTP: the port number is probably wrong.",
+                server_reply=client.first_line.decode("utf-8", "replace").strip(),
+                reason=f"wrong_protocol_{other}",
             )
-        client.starttls(context=client.context)
-        client.deadline.watch(client.sock)
-        client.ehlo()
-        rec.ok(describe_tls(client.sock))
+        raise smtplib.SMTPConnectError(code, greeting)
+    client.rec.ok(f"{code} {greeting.decode('utf-8', 'replace')}")
 
-    rec.begin("auth")
-    if not client.has_extn("auth"):
+
+def _starttls(client: GuardedSMTP) -> None:
+    client.rec.begin("starttls")
+    if not client.has_extn("starttls"):
         raise ProbeError(
-            errors.SMTP_AUTH,
-            "The server does not offer AUTH, so it cannot check a password here.",
-            reason="auth_not_offered",
+            errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
         )
-    client.user, client.password = server.username, password
+    client.starttls(context=client.context)
+    client.rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")
+    client.deadline.watch(client.sock)
+    client.ehlo()
+    client.rec.ok(describe_tls(client.sock))
+
+
+def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
+    client.user, client.password = username, password
     mechanisms = client.esmtp_features.get("auth", "").upper().split()
     for name in ("PLAIN", "LOGIN"):
         if name in mechanisms:
             method = client.auth_plain if name == "PLAIN" else client.auth_login
             client.auth(name, method, initial_response_ok=True)
-            rec.ok(f"AUTH {name} accepted")
-            return name
-    client.login(server.username, password)
-    rec.ok("login accepted")
-    return "other"
+            return f"AUTH {name} accepted"
+    client.login(username, password)
+    return "login accepted"
+
+
+def _auth(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
+    rec = client.rec
+    rec.begin("auth")
+    if not client.has_extn("auth"):
+        suggestion = None
+        if server.security == NONE and client.has_extn("starttls"):
+            suggestion = {
+                "smtp_security": STARTTLS,
+                "message": f"Port {server.port} offers AUTH only after STARTTLS: use STARTTLS.",
+            }
+        raise ProbeError(
+            errors.SMTP_AUTH,
+            "The server does not offer AUTH here, so it cannot check a password.",
+            reason="auth_not_offered",
+            suggestion=suggestion,
+        )
+    try:
+        rec.ok(_try_auth(client, server.username, password))
+        return
+    except smtplib.SMTPAuthenticationError as first:
+        alternative = server.alt_username
+        verdict = replies.smtp_auth_verdict(
+            f"{first.smtp_code} {first.smtp_error.decode('utf-8', 'replace')}"
+        )
+        if not alternative or verdict.reason != replies.WRONG_CREDENTIALS:
+            raise
+        client.rec.transcript.note(f"trying the other username form: {alternative}")
+        try:
+            _try_auth(client, alternative, password)
+        except smtplib.SMTPException:
+            raise first from None
+        raise ProbeError(
+            errors.SMTP_AUTH,
+            f"The server accepts this password with the username {alternative}, not {server.username}.",
+            server_reply=f"{first.smtp_code} {first.smtp_error.decode('utf-8', 'replace')}",
+            reason="username_form",
+            suggestion={
+                "smtp_username": alternative,
+                "message": f"Log in to SMTP as {alternative}.",
+            },
+        ) from None
+
+
+def _run(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
+    _greeting(client, server)
+    client.rec.begin("ehlo")
+    code, reply = client.ehlo()
+    if code != 250:
+        raise smtplib.SMTPHeloError(code, reply)
+    client.rec.ok(", ".join(sorted(client.esmtp_features)))
+    if server.security == STARTTLS:
+        _starttls(client)
+    _auth(client, server, password)
 
 
 def probe_smtp(server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder):
     """Run the SMTP test; return None on success or the ProbeError that ended it."""
+    from .fixes import suggest_tls_fix
+
     deadline = Deadline(config.deadline)
     client = None
     try:
@@ -118,12 +206,19 @@ def probe_smtp(server: ServerSettings, password: str, config: ProbeConfig, rec: 
         error = classify(exc, "smtp", step, deadline.fired)
         rec.fail(error.detail + (f" — {error.server_reply}" if error.server_reply else ""))
         error.step = step or ""
-        return error
+        _close(client)
+        client = None
+        return suggest_tls_fix("smtp", server, error, config, deadline, rec)
     finally:
         deadline.cancel()
-        if client is not None and client.sock is not None:
-            try:
-                client.sock.settimeout(1)
-                client.quit()
-            except Exception:
-                client.close()
+        _close(client)
+
+
+def _close(client) -> None:
+    if client is None or client.sock is None:
+        return
+    try:
+        client.sock.settimeout(1)
+        client.quit()
+    except Exception:
+        client.close()

@@ -109,10 +109,13 @@ class Deadline:
 class StepRecorder:
     """Records the steps of one protocol test; at most one step is open at a time."""
 
-    def __init__(self, protocol: str, emit: Callable[[Step], None], redact: Redactor):
+    def __init__(self, protocol: str, emit: Callable[[Step], None], redact: Redactor, transcript=None):
+        from .transcript import Transcript
+
         self.protocol = protocol
         self.emit = emit
         self.redact = redact
+        self.transcript = transcript if transcript is not None else Transcript(redact)
         self.steps: list[Step] = []
         self.current: str | None = None
         self._started = 0.0

@@ -8,6 +8,9 @@ from .steps import Deadline, ProbeConfig, StepRecorder
 
 SSL, STARTTLS, NONE = "ssl", "starttls", "none"
 SECURITY_CHOICES = (SSL, STARTTLS, NONE)
+SECURITY_LABELS = {SSL: "SSL/TLS", STARTTLS: "STARTTLS", NONE: "no encryption"}
+# RFC 8314 implicit TLS and STARTTLS ports.
+STANDARD_PORTS = {("smtp", SSL): 465, ("smtp", STARTTLS): 587, ("imap", SSL): 993, ("imap", STARTTLS): 143}
 
 
 @dataclass
@@ -16,6 +19,8 @@ class ServerSettings:
     port: int
     security: str
     username: str
+    # Another username form worth one more try (e.g. the local part), never more.
+    alt_username: str = ""
 
     def as_dict(self) -> dict:
         return {

@@ -15,6 +15,7 @@ from diagnostics.config import probe_config
 from diagnostics.errors import ErrorReport, ProbeError
 from diagnostics.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
 from diagnostics.transport import SECURITY_CHOICES, ServerSettings
+from diagnostics.usernames import alternate_username, normalize_app_password
 
 PROTOCOLS = ("smtp", "imap")
 
@@ -63,11 +64,13 @@ def _server(options, proto: str, default: ServerSettings | None, email: str) -> 
     username = options[f"{proto}_username"] or options["username"]
     if default is None and not host:
         raise ProbeError("invalid_input", f"Give --{proto}-host: the server is not known.")
+    login = validate.username(username or (default.username if default else email))
     return ServerSettings(
         validate.host(host or default.host),
         validate.port(port if port is not None else (default.port if default else 0)),
         validate.security(security or (default.security if default else "")),
-        validate.username(username or (default.username if default else email)),
+        login,
+        alt_username=alternate_username(email, login, proto),
     )
 
 
@@ -107,11 +110,14 @@ def diagnose(options: dict, password: str) -> dict:
         return out
     source = "manual" if explicit else detection.source
     out["settings"] = {"smtp": smtp.as_dict(), "imap": imap.as_dict(), "source": source}
+    password = normalize_app_password(password, provider.id if provider else "")
     diagnosis: Diagnosis = run_probes(smtp, imap, password, probe_config())
     out["status"] = diagnosis.status
     out["sent_folder"] = diagnosis.sent_folder or None
     out["errors"] = [e.as_dict() for e in diagnosis.errors]
     out["steps"] = [s.as_dict() for s in diagnosis.steps]
+    out["folders"] = diagnosis.folders
+    out["transcript"] = diagnosis.transcripts
     return out
 
 
@@ -123,7 +129,9 @@ def _human(result: dict) -> str:
     if result["sent_folder"]:
         lines.append(f"  Sent folder: {result['sent_folder']}")
     for error in result["errors"]:
-        lines.append(f"  {error['code']}: {error['title']} — {error['detail']}")
+        lines.append(f"  {error['code']} ({error['reason']}): {error['title']} — {error['detail']}")
+        if error["suggestion"]:
+            lines.append(f"    fix: {error['suggestion'].get('message', '')}")
         if error["server_reply"]:
             lines.append(f"    server said: {error['server_reply']}")
         for tip in error["help"]:
