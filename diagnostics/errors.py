@@ -274,7 +274,8 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
         "to enable TLS 1.2 or newer.",
     ),
     "starttls_not_offered": (
-        "This port did not offer STARTTLS. Try SSL/TLS instead (465 for SMTP, 993 for IMAP), or check the port.",
+        "This port did not offer STARTTLS. Try SSL/TLS instead (465 for SMTP, 993 for IMAP), "
+        "or check the port.",
     ),
     "starttls_refused": ("The server listed STARTTLS but then refused it. Try again later, or use SSL/TLS.",),
     # Authentication
@@ -362,6 +363,9 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     "bye": ("The server ended the session (BYE). It may be overloaded or limiting connections.",),
     "bad_reply": ("The server rejected a standard IMAP command. It may not fully support IMAP.",),
     "garbage": ("The server's reply is not IMAP. Check the server name and port.",),
+    "too_many_folders": (
+        "The server listed an absurd number of folders. It is probably not a real mailbox.",
+    ),
     "literal_too_big": (
         "The server tried to send an absurd amount of data. It is probably not a mail server.",
     ),

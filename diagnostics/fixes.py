@@ -5,6 +5,8 @@ only far enough to see the server speak its protocol: no password is sent, so
 these tries never count against the account's login attempts.
 """
 
+import contextlib
+
 from . import errors
 from .errors import ProbeError
 from .steps import Deadline, ProbeConfig, StepRecorder
@@ -63,10 +65,8 @@ def _speaks(protocol: str, server: ServerSettings, config: ProbeConfig, seconds:
     finally:
         deadline.cancel()
         if client is not None and getattr(client, "sock", None) is not None:
-            try:
+            with contextlib.suppress(OSError):
                 client.sock.close()
-            except OSError:
-                pass
 
 
 def suggest_tls_fix(

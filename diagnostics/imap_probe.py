@@ -17,6 +17,7 @@ MAX_LINE = 64 * 1024
 MAX_LITERAL = 1024 * 1024
 MAX_BYTES = 16 * 1024 * 1024  # a 50,000-folder LIST is about 3 MB
 MAX_LINES = 200_000
+MAX_FOLDERS = 20_000  # real mailboxes have hundreds; tens of thousands is a hostile server
 
 
 class GuardedIMAP4(imaplib.IMAP4):
@@ -192,6 +193,12 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred:
 
     rec.begin("list")
     folders = list_folders(client)
+    if len(folders) > MAX_FOLDERS:
+        raise ProbeError(
+            errors.IMAP_NO_RESPONSE,
+            f"The server listed {len(folders)} folders, far more than any real mailbox has.",
+            reason="too_many_folders",
+        )
     rec.ok(f"{len(folders)} folders")
 
     rec.begin("sent_folder")

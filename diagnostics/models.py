@@ -54,6 +54,8 @@ class ConnectionTest(models.Model):
 
 
 class TestStep(models.Model):
+    __test__ = False  # a model, not a pytest class
+
     test = models.ForeignKey(ConnectionTest, on_delete=models.CASCADE, related_name="steps")
     protocol = models.CharField(max_length=8)
     name = models.CharField(max_length=20)
@@ -70,6 +72,8 @@ class TestStep(models.Model):
 
 
 class TestError(models.Model):
+    __test__ = False  # a model, not a pytest class
+
     test = models.ForeignKey(ConnectionTest, on_delete=models.CASCADE, related_name="errors")
     code = models.CharField(max_length=30, db_index=True)
     reason = models.CharField(max_length=40, blank=True, db_index=True)

@@ -13,14 +13,14 @@ _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _IMAP_CODE = re.compile(r"\[([A-Za-z][A-Za-z0-9-]*)")
 
 WRONG_CREDENTIALS = "wrong_credentials"
-APP_PASSWORD_REQUIRED = "app_password_required"
+APP_PASSWORD_REQUIRED = "app_password_required"  # noqa: S105 (a reason name, not a secret)
 BASIC_AUTH_DISABLED = "basic_auth_disabled"
 IMAP_DISABLED = "imap_disabled"
 WEB_LOGIN_REQUIRED = "web_login_required"
 ACCOUNT_LOCKED = "account_locked"
 TOO_MANY_CONNECTIONS = "too_many_connections"
 PRIVACY_REQUIRED = "privacy_required"
-PASSWORD_EXPIRED = "password_expired"
+PASSWORD_EXPIRED = "password_expired"  # noqa: S105 (a reason name, not a secret)
 MECHANISM_TOO_WEAK = "mechanism_too_weak"
 TEMPORARY_FAILURE = "temporary_failure"
 

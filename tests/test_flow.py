@@ -126,3 +126,26 @@ def test_it_shows_steps_live_and_the_exact_error_with_help(
     assert "Contact support" in final
     for text in [*bodies, *published, celery_worker.log()]:
         assert_no_leak(text)
+
+
+def test_a_wrong_tls_mode_is_fixed_with_one_click(celery_worker, client, user, smtp_server, dovecot):
+    name = dovecot.unique_username("fix")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    smtp.security = "ssl"  # what the user picks: SSL on a STARTTLS port
+    client.force_login(user)
+    _post_form(client, name, smtp, dovecot.port_ssl)
+    mailbox = Mailbox.objects.get(user=user)
+
+    final = _poll(client, mailbox)[-1]
+    assert "SSL/TLS error" in final and f"Port {smtp.port} expects STARTTLS, not SSL/TLS." in final
+    assert "Apply and test again" in final
+    error = mailbox.latest_test().errors.get()
+
+    client.post(reverse("mailbox_apply_fix", args=[mailbox.pk, error.pk]))
+    final = _poll(client, mailbox)[-1]
+    assert "Connected" in final and 'class="sent-folder">Sent<' in final
+    mailbox.refresh_from_db()
+    assert mailbox.smtp_security == "starttls" and mailbox.status == "connected"
+    assert_no_leak(final)
+    assert_no_leak(mailbox.latest_test().transcript)

@@ -1,0 +1,130 @@
+"""Hostile servers never hurt us: each test ends within the deadline + 1 s, the worker's
+memory stays bounded, and the error is the right one. Run through the real CLI in a
+child process, so wall time and peak memory (ru_maxrss) are the process's own."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.diagnostics.fakes import FakeIMAP
+from tests.servers.raw import drip, flood, silent, wait_for_close
+
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 3.0
+MAX_EXTRA_RSS_KB = 100 * 1024
+
+
+def endless_line(conn: socket.socket) -> None:
+    """A 100 MB line with no end, sent as fast as the client reads it."""
+    chunk = b"x" * 65536
+    try:
+        for _ in range(100 * 16):
+            conn.sendall(chunk)
+    except OSError:
+        return
+    wait_for_close(conn)
+
+
+def _measure(pki, smtp_port, imap_port):
+    """Run the CLI and return (result, seconds, peak RSS in KB) for that child alone."""
+    env = {
+        **os.environ,
+        "MAIL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
+        "SSL_CERT_FILE": pki.ca_file,
+        "MAIL_PROBE_TIMEOUT": "2",
+        "MAIL_PROBE_DEADLINE": str(DEADLINE),
+        "DIAG_PW": "hostile-test-pw",
+    }
+    args = [
+        sys.executable, "manage.py", "diagnose", "h@example.test", "--password-env", "DIAG_PW", "--json",
+        "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port), "--smtp-security", "none",
+        "--imap-host", "127.0.0.1", "--imap-port", str(imap_port), "--imap-security", "none",
+    ]  # fmt: skip
+    started = time.monotonic()
+    with (
+        open(os.devnull, "wb") as devnull,
+        subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=devnull) as proc,
+    ):
+        env_pid = proc.pid
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(env_pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.monotonic() - started
+    return json.loads(out), elapsed, usage.ru_maxrss
+
+
+@pytest.fixture(scope="module")
+def baseline(pki):
+    """The CLI against closed ports: start-up time and memory with no server data at all."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    _, seconds, rss = _measure(pki, closed, closed)
+    return seconds, rss
+
+
+def _codes(result, protocol):
+    return {(e["code"], e["reason"]) for e in result["errors"] if e["protocol"] == protocol}
+
+
+CASES = {
+    "smtp_flood_of_continuation_lines": (
+        "smtp",
+        flood(b"220-flooding you", 10**7),
+        {("smtp_fatal", "flood")},
+    ),
+    "smtp_drips_a_byte_a_second": (
+        "smtp",
+        drip(b"220-" + b"x" * 100 + b"\r\n", 1.0),
+        {("timeout", "deadline")},
+    ),
+    "smtp_sends_a_100mb_line": ("smtp", endless_line, {("smtp_fatal", "line_too_long")}),
+    "smtp_never_answers": ("smtp", silent, {("timeout", "no_greeting")}),
+    "imap_flood_of_untagged_lines": (
+        "imap",
+        flood(b"* OK flooding you with untagged lines", 10**7),
+        {("imap_no_response", "flood"), ("timeout", "deadline")},
+    ),
+    "imap_flood_of_continuations": (
+        "imap",
+        FakeIMAP(replies={b"CAPABILITY": b"+ more\r\n" * 400_000}),
+        {("imap_no_response", "flood"), ("imap_no_response", "garbage"), ("timeout", "deadline")},
+    ),
+    "imap_drips_a_byte_a_second": (
+        "imap",
+        drip(b"* OK " + b"x" * 100 + b"\r\n", 1.0),
+        {("timeout", "deadline")},
+    ),
+    "imap_sends_a_100mb_line": ("imap", endless_line, {("imap_no_response", "line_too_long")}),
+    "imap_lists_50000_folders": (
+        "imap",
+        FakeIMAP(folders=[f'(\\HasNoChildren) "/" "F{i}"'.encode() for i in range(50_000)]),
+        {("imap_no_response", "too_many_folders")},
+    ),
+    "imap_never_answers": ("imap", silent, {("timeout", "no_greeting")}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_servers_end_in_time_with_bounded_memory(pki, raw_server, baseline, case):
+    protocol, handler, expected = CASES[case]
+    server = raw_server(handler)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    smtp_port, imap_port = (server.port, closed) if protocol == "smtp" else (closed, server.port)
+    result, seconds, rss = _measure(pki, smtp_port, imap_port)
+    base_seconds, base_rss = baseline
+    print(
+        f"\nHOSTILE {case}: {seconds - base_seconds:.2f}s over start-up, "
+        f"{(rss - base_rss) / 1024:.1f} MB extra"
+    )
+    assert _codes(result, protocol) <= expected and _codes(result, protocol), result["errors"]
+    assert seconds - base_seconds < DEADLINE + 1, f"{case} took {seconds:.2f}s (start-up {base_seconds:.2f}s)"
+    assert rss - base_rss < MAX_EXTRA_RSS_KB, f"{case} used {(rss - base_rss) / 1024:.0f} MB more"
