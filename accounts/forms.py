@@ -1,7 +1,8 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
-from diagnostics import providers, validate
+from diagnostics import validate
+from diagnostics.autodetect import service as autodetect_service
 from diagnostics.errors import ProbeError
 from diagnostics.runner import policy_errors
 from diagnostics.usernames import normalize_app_password
@@ -11,6 +12,27 @@ from .models import Mailbox
 MAX_PASSWORD = 1024
 SECURE_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS")]
 ALL_CHOICES = SECURE_CHOICES + [("none", "None (unencrypted)")]
+
+
+class ThrottledLoginForm(AuthenticationForm):
+    """Django's sign-in, refusing further tries after repeated failures."""
+
+    def clean(self):
+        from .throttle import client_ip, login_blocked, login_failed
+
+        username = (self.data.get("username") or "")[:150]
+        ip = client_ip(self.request) if self.request else "unknown"
+        minutes = login_blocked(username, ip)
+        if minutes:
+            raise forms.ValidationError(
+                f"Too many failed sign-ins. For your account's safety, try again in {minutes} minutes.",
+                code="throttled",
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            login_failed(username, ip)
+            raise
 
 
 class SignupForm(UserCreationForm):
@@ -77,7 +99,9 @@ class MailboxForm(forms.ModelForm):
 
     def clean_email(self):
         email = _checked(validate.email, self.cleaned_data["email"])
-        self.provider = providers.lookup(email)
+        # The directory, the cached cascade, then the MX record alone with a short
+        # timeout: a Workspace or Microsoft 365 custom domain is refused like gmail.com.
+        self.provider = autodetect_service.quick_provider(email)
         blocked = policy_errors(self.provider)
         if blocked:
             raise forms.ValidationError(blocked[0].detail)
@@ -122,25 +146,31 @@ class MailboxForm(forms.ModelForm):
         return mailbox
 
 
-def initial_for(email: str) -> dict:
-    """Server settings to pre-fill for an address (the provider table or a guess)."""
-    from diagnostics.autodetect import detect
-
+def initial_for(email: str, detection=None) -> dict:
+    """Fields to pre-fill for an address: what autodetection found so far (the
+    directory, the cached cascade, or the usual names while the cascade runs)."""
     try:
         email = validate.email(email)
     except ProbeError:
         return {}
-    detection = detect(email)
+    if detection is None:
+        detection = autodetect_service.hint(email, start=False)
     if detection.smtp is None or detection.imap is None:
         return {"email": email}
-    login = detection.imap.username if detection.imap.username != email else ""
-    return {
-        "email": email,
-        "username": login,
-        "smtp_host": detection.smtp.host,
-        "smtp_port": detection.smtp.port,
-        "smtp_security": detection.smtp.security,
-        "imap_host": detection.imap.host,
-        "imap_port": detection.imap.port,
-        "imap_security": detection.imap.security,
-    }
+    initial = {"email": email, "username": "", "smtp_username": "", "imap_username": ""}
+    smtp_login, imap_login = detection.smtp.username, detection.imap.username
+    if smtp_login == imap_login:
+        initial["username"] = "" if smtp_login == email else smtp_login
+    else:  # iCloud: the local part for IMAP only
+        initial["smtp_username"] = "" if smtp_login == email else smtp_login
+        initial["imap_username"] = "" if imap_login == email else imap_login
+    for protocol in ("smtp", "imap"):
+        server = getattr(detection, protocol)
+        initial.update(
+            {
+                f"{protocol}_host": server.host,
+                f"{protocol}_port": server.port,
+                f"{protocol}_security": server.security,
+            }
+        )
+    return initial

@@ -24,6 +24,7 @@ PROVIDER_UNSUPPORTED = "provider_unsupported"
 # Our own guards.
 BLOCKED_HOST = "blocked_host"
 INVALID_INPUT = "invalid_input"
+RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,16 @@ CATALOGUE: dict[str, ErrorKind] = {
             (
                 "Use your provider's public server name.",
                 "If your mail server is on a private network, ask your administrator to allow it.",
+            ),
+        ),
+        ErrorKind(
+            RATE_LIMITED,
+            "Testing paused",
+            "We paused tests for this mailbox for a while.",
+            (
+                "Wait until the time shown, then test again.",
+                "If the password was refused, check it (or create an app password) before the next try: "
+                "repeated wrong passwords can get a mailbox locked by its provider.",
             ),
         ),
         ErrorKind(
@@ -342,6 +353,10 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
         "Another kind of server answers on this port. SMTP normally uses 465 or 587, IMAP 993 or 143: "
         "check the port number.",
     ),
+    "port_not_allowed": (
+        "Mail servers listen on 465 or 587 (sending) and 993 or 143 (receiving). Use the port from "
+        "your provider's instructions.",
+    ),
     "private_address": (
         "The name points to a private or internal address, which we never connect to for safety.",
     ),
@@ -374,6 +389,11 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     "no_greeting": (
         "The server accepted the connection but said nothing. An implicit-TLS port (465, 993) behaves "
         "like this when STARTTLS is chosen.",
+    ),
+    "stuck": ("The test was lost on our side (a worker stopped). Nothing is wrong with your settings yet.",),
+    "rate_limited": ("Many tests ran in a short time. Wait a little before the next one.",),
+    "auth_paused": (
+        "The password was refused several times. Check it, or create an app password, before testing again.",
     ),
     "deadline": ("The server answered, but far too slowly to finish in time. Try again later.",),
     "decryption_failed": ("Enter the password again: the saved copy could not be read.",),

@@ -1,6 +1,7 @@
 """Start a connection test and carry it out: the procedures behind views and tasks."""
 
 import logging
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.utils import timezone
 from accounts.crypto import DecryptionError
 from accounts.models import Mailbox
 
-from . import errors
+from . import errors, limits
 from .config import probe_config
 from .errors import ErrorReport
 from .models import ConnectionTest, TestError, TestStep
@@ -21,8 +22,11 @@ QUEUE_DOWN = "The test queue is unavailable right now; the test will start when 
 
 
 def start_test(mailbox: Mailbox) -> ConnectionTest:
-    """Queue a test, unless one is already pending for this mailbox (double clicks)."""
+    """Queue a test, unless one is already pending for this mailbox (double clicks), or
+    record a refused one when a rate limit or an auth-failure pause applies."""
     with transaction.atomic():
+        # Serialise concurrent starts for one mailbox (two tabs, a double click).
+        Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
         pending = (
             mailbox.tests.filter(status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING])
             .filter(deadline_at__gt=timezone.now())
@@ -34,10 +38,26 @@ def start_test(mailbox: Mailbox) -> ConnectionTest:
             mailbox=mailbox, settings=mailbox.settings_snapshot(), provider_id=mailbox.provider_id
         )
         test.deadline_at = test.default_deadline()
+        refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
+        if refusal is not None:
+            test.save()
+            _refuse(test, refusal)
+            return test
         test.save()
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)
         transaction.on_commit(lambda: enqueue(test.pk))
     return test
+
+
+def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
+    until = timezone.localtime(datetime.fromtimestamp(refusal.retry_at, tz=UTC))
+    report = ErrorReport(
+        errors.RATE_LIMITED,
+        "limits",
+        f"{refusal.message}. Try again after {until:%H:%M} (in about {refusal.retry_in_minutes()} minutes).",
+        reason="auth_paused" if "paused" in refusal.message else "rate_limited",
+    )
+    _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
 
 
 def enqueue(test_id: int) -> bool:
@@ -70,7 +90,9 @@ def _claim(test_id: int) -> ConnectionTest | None:
     return test
 
 
-def _finish(test: ConnectionTest, status: str, sent_folder: str, reports: list[ErrorReport]) -> None:
+def _finish(
+    test: ConnectionTest, status: str, sent_folder: str, reports: list[ErrorReport], touch_mailbox=True
+) -> None:
     now = timezone.now()
     with transaction.atomic():
         TestError.objects.bulk_create(
@@ -90,6 +112,8 @@ def _finish(test: ConnectionTest, status: str, sent_folder: str, reports: list[E
         test.sent_folder = sent_folder
         test.finished_at = now
         test.save(update_fields=["status", "sent_folder", "finished_at"])
+        if not touch_mailbox:
+            return
         update = {"status": status, "last_tested_at": now}
         if status == CONNECTED:
             update["sent_folder"] = sent_folder
@@ -104,6 +128,11 @@ def execute_test(test_id: int) -> None:
     if test is None:
         return
     mailbox = test.mailbox
+    paused = limits.auth_paused(mailbox)  # it may have started after this test was queued
+    if paused is not None:
+        _refuse(test, paused)
+        Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
+        return
     try:
         password = mailbox.get_password()
     except DecryptionError:
@@ -129,10 +158,51 @@ def execute_test(test_id: int) -> None:
         preferred_sent=preferred,
     )
     del password
+    _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
     test.save(update_fields=["transcript", "folders"])
     _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
+
+
+def _record_logins(mailbox: Mailbox, diagnosis) -> None:
+    pairs = {p: (getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")}
+    failed = {
+        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
+    }
+    succeeded = {
+        pairs[s.protocol]
+        for s in diagnosis.steps
+        if s.ok and s.name in ("auth", "login") and s.protocol in pairs
+    }
+    limits.record_auth_result(failed, succeeded)
+
+
+REAPED = (
+    "The test did not finish in time: the worker stopped or the task queue was unavailable. "
+    "Run the test again."
+)
+
+
+def reap_stuck_tests() -> int:
+    """Mark tests past their deadline as failed, so that nothing spins forever."""
+    stuck = ConnectionTest.objects.filter(
+        status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING],
+        deadline_at__lt=timezone.now(),
+    ).select_related("mailbox")
+    count = 0
+    for test in stuck:
+        with transaction.atomic():
+            fresh = ConnectionTest.objects.select_for_update().filter(pk=test.pk, status=test.status).first()
+            if fresh is None:
+                continue
+            fresh.mailbox = test.mailbox
+            report = ErrorReport(errors.TIMEOUT, "worker", REAPED, reason="stuck")
+            _finish(fresh, ConnectionTest.Status.FAILED, "", [report])
+            count += 1
+    if count:
+        log.warning("reaped %s stuck connection test(s)", count)
+    return count
 
 
 def apply_fix(mailbox: Mailbox, error: TestError) -> ConnectionTest | None:

@@ -229,6 +229,21 @@ def check(host: str, addresses: list[IPAddress], config: ProbeConfig) -> None:
             )
 
 
+def check_port(host: str, addresses: list[IPAddress], port: int, config: ProbeConfig) -> None:
+    """Mail ports only, so that nobody scans other services through us; exempt hosts may use any."""
+    if port in config.allowed_ports:
+        return
+    exempt = Exemptions(config.allowed_private)
+    if addresses and all(exempt.allows(host, ip) for ip in addresses):
+        return
+    allowed = ", ".join(str(p) for p in sorted(config.allowed_ports))
+    raise ProbeError(
+        errors.INVALID_INPUT,
+        f"Port {port} is not a mail port. We only connect to {allowed}.",
+        reason="port_not_allowed",
+    )
+
+
 def open_connection(
     host: str, addresses: list[IPAddress], port: int, timeout: float
 ) -> tuple[socket.socket, IPAddress]:

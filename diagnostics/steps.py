@@ -19,6 +19,8 @@ class ProbeConfig:
     timeout: float = 10.0
     deadline: float = 30.0
     allowed_private: list[str] = field(default_factory=list)
+    # Ports a non-exempt host may be probed on: the mail ports, plus MAIL_ALLOWED_PORTS.
+    allowed_ports: tuple[int, ...] = (25, 465, 587, 2525, 143, 993)
     nameservers: list[str] = field(default_factory=list)
     ca_file: str = ""
     ehlo_name: str = "localhost"

@@ -19,3 +19,25 @@ _HARD_LIMIT = settings.MAIL_PROBE_DEADLINE + 30
 )
 def run_connection_test(test_id: int) -> None:
     flows.execute_test(test_id)
+
+
+@shared_task(ignore_result=True)
+def reap_stuck_tests() -> int:
+    """Run by Celery beat: tests past their deadline end as failed with a clear message."""
+    return flows.reap_stuck_tests()
+
+
+@shared_task(
+    soft_time_limit=settings.AUTOCONFIG_DEADLINE + 10,
+    time_limit=settings.AUTOCONFIG_DEADLINE + 20,
+    ignore_result=True,
+)
+def detect_domain(domain: str) -> None:
+    """The network autodetection cascade for one domain (never an address); the
+    answer goes to the cache, where the form's polling hint reads it."""
+    from .autodetect import service
+
+    try:
+        service.discover_and_store(domain)
+    finally:
+        service.finish_lookup(domain)

@@ -57,6 +57,7 @@ def open_socket(
     name = guard.normalize_host(host)
     addresses = guard.resolve(name, config, min(config.timeout, deadline.remaining()))
     guard.check(name, addresses, config)
+    guard.check_port(name, addresses, port, config)
     rec.ok(", ".join(str(a) for a in addresses))
 
     rec.begin("connect")

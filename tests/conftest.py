@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE_TIMEOUT = 3.0
 PROBE_DEADLINE = 8.0
 TEST_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+# Limit counters live in the shared cache (Redis in CI): keep each session's apart.
+LIMITS_NAMESPACE = f"test-{uuid.uuid4().hex[:12]}"
+GENEROUS = 10_000
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +33,23 @@ def probe_settings(settings, pki):
     settings.MAIL_PROBE_DEADLINE = PROBE_DEADLINE
     settings.DNS_NAMESERVERS = []
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
+    settings.MAIL_LIMITS_NAMESPACE = LIMITS_NAMESPACE
+    settings.MAIL_TEST_RATE_PER_USER = GENEROUS
+    settings.MAIL_TEST_RATE_PER_HOST = GENEROUS
+    settings.MAIL_TEST_RATE_PER_LOGIN = GENEROUS
     return settings
+
+
+@pytest.fixture(autouse=True)
+def guard_tripwire():
+    """Fail any test in which app code connects somewhere without going through the guard."""
+    from tests.tripwire import Tripwire
+
+    wire = Tripwire()
+    wire.install()
+    yield wire
+    wire.uninstall()
+    assert not wire.violations, "\n".join(wire.violations)
 
 
 @pytest.fixture
@@ -110,16 +129,12 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, pki, tmp_path_factory):
-    """A real `celery worker` process on the test database and the test queue."""
-    with django_db_blocker.unblock():
-        database_url = _test_database_url()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE) -> WorkerProcess:
+    """Start a real `celery worker` process on the test database and wait until it is ready."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "CELERY_QUEUE": TEST_QUEUE,
+        "CELERY_QUEUE": queue,
         "MAIL_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",
         "SSL_CERT_FILE": pki.ca_file,
         "MAIL_PROBE_TIMEOUT": str(PROBE_TIMEOUT),
@@ -127,6 +142,10 @@ def celery_worker(django_db_setup, django_db_blocker, pki, tmp_path_factory):
         "CREDENTIALS_KEYS": ",".join(django_settings.CREDENTIALS_KEYS),
         "SECRET_KEY": django_settings.SECRET_KEY,
         "LOG_LEVEL": "DEBUG",
+        "MAIL_LIMITS_NAMESPACE": LIMITS_NAMESPACE,
+        "MAIL_TEST_RATE_PER_USER": str(GENEROUS),
+        "MAIL_TEST_RATE_PER_HOST": str(GENEROUS),
+        "MAIL_TEST_RATE_PER_LOGIN": str(GENEROUS),
     }
     if django_settings.REDIS_URL:
         env["REDIS_URL"] = django_settings.REDIS_URL
@@ -142,14 +161,14 @@ def celery_worker(django_db_setup, django_db_blocker, pki, tmp_path_factory):
         "--concurrency",
         "4",
         "--queues",
-        TEST_QUEUE,
+        queue,
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
         "--loglevel",
         "DEBUG",
         "--hostname",
-        f"{TEST_QUEUE}@%h",
+        f"{queue}@%h",
     ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -160,6 +179,20 @@ def celery_worker(django_db_setup, django_db_blocker, pki, tmp_path_factory):
             proc.kill()
             pytest.fail(f"the Celery worker did not start:\n{worker.log()[-3000:]}")
         time.sleep(0.2)
+    return worker
+
+
+@pytest.fixture(scope="session")
+def test_database_url(django_db_setup, django_db_blocker) -> str:
+    with django_db_blocker.unblock():
+        return _test_database_url()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(test_database_url, pki, tmp_path_factory):
+    """A real `celery worker` process on the test database and the test queue."""
+    worker = spawn_worker(test_database_url, pki, tmp_path_factory.mktemp("worker") / "worker.log")
+    proc = worker.proc
     yield worker
     proc.terminate()
     try:

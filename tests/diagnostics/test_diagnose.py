@@ -392,3 +392,44 @@ def test_detect_prints_the_provider_and_settings_and_logs_in_nowhere():
     }
     assert result["settings"]["smtp"]["username"] == "Someone@icloud.com"
     assert result["source"] == "directory" and result["email"] == "Someone@icloud.com"
+
+
+def test_separate_smtp_and_imap_usernames(monkeypatch, smtp_server, dovecot):
+    dovecot.add_user("apple", GOOD, folders=["Sent Messages"])
+    smtp = smtp_server(security="starttls", users={"apple@example.test": GOOD})
+    status, result = diagnose(
+        monkeypatch,
+        "apple@example.test",
+        GOOD,
+        _smtp(smtp),
+        ("127.0.0.1", dovecot.port_ssl, "ssl"),
+        "--smtp-username",
+        "apple@example.test",
+        "--imap-username",
+        "apple",
+    )
+    assert status == 0, result["errors"]
+    assert result["settings"]["imap"]["username"] == "apple"
+    assert result["settings"]["smtp"]["username"] == "apple@example.test"
+    assert result["sent_folder"] == "Sent Messages"
+
+
+def test_the_json_carries_the_suggestion_and_the_redacted_transcript(
+    monkeypatch, good_smtp, dovecot, mailbox_user
+):
+    _, result = diagnose(
+        monkeypatch,
+        mailbox_user,
+        GOOD,
+        ("127.0.0.1", good_smtp.port, "ssl"),
+        ("127.0.0.1", dovecot.port_ssl, "ssl"),
+    )
+    (error,) = result["errors"]
+    assert (error["code"], error["reason"]) == ("ssl", "wrong_mode")
+    assert error["suggestion"] == {
+        "smtp_security": "starttls",
+        "message": f"Port {good_smtp.port} expects STARTTLS, not SSL/TLS.",
+    }
+    assert "AUTHENTICATE PLAIN" in result["transcript"]["imap"]
+    assert "[redacted]" in result["transcript"]["imap"]
+    assert GOOD not in json.dumps(result, ensure_ascii=False)
