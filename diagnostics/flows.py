@@ -4,7 +4,7 @@ import logging
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.crypto import DecryptionError
@@ -15,6 +15,7 @@ from .config import probe_config
 from .errors import ErrorReport
 from .models import ConnectionTest, TestError, TestStep
 from .runner import CONNECTED, run_probes
+from .step_writer import writer
 
 log = logging.getLogger(__name__)
 
@@ -145,18 +146,23 @@ def execute_test(test_id: int) -> None:
         _finish(test, ConnectionTest.Status.FAILED, "", [report])
         return
 
-    def save_step(step) -> None:
-        TestStep.objects.create(test=test, **step.as_dict())
-
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
-    diagnosis = run_probes(
-        mailbox.smtp_settings(),
-        mailbox.imap_settings(),
-        password,
-        probe_config(),
-        on_step=save_step,
-        preferred_sent=preferred,
-    )
+    smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
+    if connection.in_atomic_block:
+        # Called inside a transaction (tests, shell): other connections cannot see this
+        # test's row yet, so keep the steps and write them here at the end.
+        buffered: list = []
+        diagnosis = run_probes(
+            smtp, imap, password, config, on_step=buffered.append, preferred_sent=preferred
+        )
+        TestStep.objects.bulk_create(TestStep(test=test, **step.as_dict()) for step in buffered)
+    else:
+        # No database connection is held while we wait on mail servers: steps go through
+        # the worker's single step writer, so hundreds of tests can wait at once.
+        connection.close()
+        on_step = lambda step: writer.put(test.pk, step)  # noqa: E731
+        diagnosis = run_probes(smtp, imap, password, config, on_step=on_step, preferred_sent=preferred)
+        writer.flush()
     del password
     _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()

@@ -2,6 +2,7 @@
 
 import ssl
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import guard
 from .steps import Deadline, ProbeConfig, StepRecorder
@@ -33,7 +34,13 @@ class ServerSettings:
 
 def tls_context(config: ProbeConfig) -> ssl.SSLContext:
     """Certificates are always verified; SSL_CERT_FILE replaces the default trust store."""
-    context = ssl.create_default_context(cafile=config.ca_file or None)
+    return _context(config.ca_file or "")
+
+
+@lru_cache(maxsize=8)
+def _context(ca_file: str) -> ssl.SSLContext:
+    # Loading the trust store costs milliseconds; one shared context serves every thread.
+    context = ssl.create_default_context(cafile=ca_file or None)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     return context
 
