@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from harness import ENV, ROOT, SCRATCH, header, write_section  # noqa: I001 (sets up Django)
 
@@ -22,7 +21,6 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.management import call_command
 
 from accounts.models import Mailbox
 from diagnostics.models import ConnectionTest, TestError, TestStep
