@@ -268,7 +268,7 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     "wrong_mode": (
         "SSL/TLS encrypts from the very first byte (usually port 465 for SMTP, 993 for IMAP); "
         "STARTTLS starts in plain text and upgrades (usually 587 and 143). Pick the one that matches "
-        "the port, or apply the fix below.",
+        "the port, or apply the suggested fix.",
     ),
     "cert_untrusted": (
         "The certificate is self-signed or from an authority we do not trust. Use the exact server "
@@ -335,7 +335,7 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     "temporary_failure": ("The server turned the login down for now. Wait a few minutes and test again.",),
     "username_form": (
         "Your provider expects a different form of username here (the whole address, or only the part "
-        "before the @). Apply the fix below.",
+        "before the @). Apply the suggested fix.",
     ),
     # Network
     "nxdomain": ("This name does not exist in DNS. Check it for typos, letter by letter.",),

@@ -1,0 +1,87 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against the live server.
+
+Every page a test opens is watched: a console error, an uncaught exception or a CSP
+violation fails the test. Screenshots of key steps go to var/screenshots/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+LAUNCH_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = "Chromium is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    # Playwright's sync API runs an event loop in this thread; Django's ORM in test
+    # code is still synchronous here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+class Watched:
+    """A page plus everything that went wrong in it."""
+
+    def __init__(self, page, name: str):
+        self.page = page
+        self.name = name
+        self.problems: list[str] = []
+        self.shots = 0
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+
+    def _console(self, message) -> None:
+        if message.type == "error" or "Content Security Policy" in message.text:
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def shot(self, label: str) -> Path:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.shots += 1
+        path = SHOTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched(browser, request):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    tracker = Watched(page, request.node.name.replace("/", "_")[:60])
+    yield tracker
+    context.close()
+    assert not tracker.problems, "\n".join(tracker.problems)
+
+
+@pytest.fixture
+def app(live_server, settings):
+    """The live server's URL, with the probe settings the worker also uses."""
+    settings.ALLOWED_HOSTS = ["*"]
+    return live_server.url

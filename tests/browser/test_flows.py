@@ -1,0 +1,100 @@
+"""What a person sees: real Chromium, the live app, a real Celery worker, real servers."""
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+PASSWORD = "Brows3r-Pässword"
+
+
+def sign_up(watched, app, username="person"):
+    page = watched.page
+    page.goto(f"{app}/signup/")
+    page.fill("#id_username", username)
+    page.fill("#id_password1", "a-long enough pw 42")
+    page.fill("#id_password2", "a-long enough pw 42")
+    watched.shot("signup")
+    page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/mailboxes/new/$"))
+
+
+def fill_connect_form(page, email, smtp_port, smtp_security, imap_port, imap_security="ssl", password=PASSWORD):
+    page.fill("input[name=email]", email)
+    page.keyboard.press("Tab")
+    page.wait_for_selector("input[name=smtp_host]")
+    page.fill("input[name=password]", password)
+    page.fill("input[name=smtp_host]", "127.0.0.1")
+    page.fill("input[name=smtp_port]", str(smtp_port))
+    page.select_option("select[name=smtp_security]", smtp_security)
+    page.fill("input[name=imap_host]", "127.0.0.1")
+    page.fill("input[name=imap_port]", str(imap_port))
+    page.select_option("select[name=imap_security]", imap_security)
+
+
+def test_sign_up_and_connect_a_good_mailbox(watched, app, celery_worker, dovecot, smtp_server):
+    name = dovecot.unique_username("browser")
+    dovecot.add_user(name, PASSWORD, folders=["Sent", "Drafts"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    page = watched.page
+    sign_up(watched, app)
+    fill_connect_form(page, name, smtp.port, "starttls", dovecot.port_ssl)
+    watched.shot("form")
+    page.click("text=Connect and test")
+    page.wait_for_selector("[data-step='smtp-dns'], [data-step='imap-dns']")  # steps appear as they happen
+    page.wait_for_selector(".badge.connected")
+    assert page.inner_text(".sent-folder") == "Sent"
+    assert page.locator("[data-step='imap-sent_folder']").count() == 1
+    watched.shot("connected")
+    assert PASSWORD not in page.content()
+
+
+def test_a_wrong_imap_password_shows_the_error_and_its_help(watched, app, celery_worker, dovecot, smtp_server):
+    name = dovecot.unique_username("browserbad")
+    dovecot.add_user(name, "the-real-password", folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    page = watched.page
+    sign_up(watched, app)
+    fill_connect_form(page, name, smtp.port, "starttls", dovecot.port_ssl)
+    page.click("text=Connect and test")
+    page.wait_for_selector(".badge.failed")
+    report = page.locator("article.error-report[data-code='imap_auth']")
+    assert "IMAP authentication error" in report.inner_text()
+    assert "IMAP access is switched on" in report.inner_text()
+    assert "AUTHENTICATIONFAILED" in report.inner_text()
+    watched.shot("imap-auth-error")
+
+
+def test_ssl_on_a_starttls_port_is_fixed_with_one_click(watched, app, celery_worker, dovecot, smtp_server):
+    name = dovecot.unique_username("browserfix")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    page = watched.page
+    sign_up(watched, app)
+    fill_connect_form(page, name, smtp.port, "ssl", dovecot.port_ssl)
+    page.click("text=Connect and test")
+    page.wait_for_selector("text=Apply and test again")
+    assert f"Port {smtp.port} expects STARTTLS, not SSL/TLS." in page.inner_text("form.suggestion")
+    watched.shot("suggestion")
+    page.click("text=Apply and test again")
+    page.wait_for_selector(".badge.connected")
+    assert page.inner_text(".sent-folder") == "Sent"
+    watched.shot("fixed")
+
+
+@pytest.mark.parametrize(
+    "email,expected,absent",
+    [
+        ("someone@gmail.com", "Sign in with Google", "input[name=password]"),
+        ("someone@proton.me", "cannot be connected", "input[name=password]"),
+    ],
+)
+def test_gmail_goes_to_sso_and_proton_is_refused(watched, app, email, expected, absent):
+    page = watched.page
+    sign_up(watched, app, username="policy")
+    page.fill("input[name=email]", email)
+    page.keyboard.press("Tab")
+    page.wait_for_selector(f"text={expected}")
+    assert page.locator(absent).count() == 0
+    watched.shot(email.split("@")[1])
