@@ -1,0 +1,125 @@
+"""Filters for the failed-connections list and the grouped view.
+
+Bad values never fail the page: the form reports them and the filter is left
+out, so an admin sees what was wrong and still gets a list.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from diagnostics.errors import CATALOGUE
+from diagnostics.models import ConnectionTest, TestError
+
+NO_PROVIDER = "-"  # the filter value for tests whose provider was not recognised
+CODE_CHOICES = [("", "Any error"), *[(code, f"{code}: {kind.title}") for code, kind in CATALOGUE.items()]]
+REVIEWED_CHOICES = [("", "Reviewed or not"), ("no", "Not reviewed"), ("yes", "Reviewed")]
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"})
+
+
+class FailureFilterForm(forms.Form):
+    code = forms.ChoiceField(label="Error", choices=CODE_CHOICES, required=False)
+    reason = forms.CharField(max_length=40, required=False)
+    provider = forms.CharField(max_length=40, required=False, help_text=f"“{NO_PROVIDER}” for none")
+    since = forms.DateField(label="From", required=False, widget=_date_input())
+    until = forms.DateField(label="To", required=False, widget=_date_input())
+    reviewed = forms.ChoiceField(choices=REVIEWED_CHOICES, required=False)
+    q = forms.CharField(
+        label="Email or domain",
+        max_length=254,
+        required=False,
+        help_text="Part of an address, or @example.com for a whole domain",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error("until", "The end date is before the start date.")
+            cleaned.pop("until", None)
+        return cleaned
+
+    def valid_data(self) -> dict:
+        """The fields that validated; the invalid ones are ignored (and shown as errors)."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+def day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def day_end(day) -> datetime:
+    # time.max rather than the next midnight: 9999-12-31 has no next day.
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+def search(q: str) -> Q:
+    q = q.strip()
+    if q.startswith("@"):
+        return Q(mailbox__email__iendswith=q)
+    return Q(mailbox__email__icontains=q)
+
+
+def failed_tests(data: dict):
+    """Failed tests matching the cleaned filters, newest first."""
+    tests = ConnectionTest.objects.filter(status=ConnectionTest.Status.FAILED)
+    error_filter = {k: data[k] for k in ("code", "reason") if k in data}
+    if error_filter:
+        # A semi-join on the (code, reason) index; a join would repeat tests with two errors.
+        tests = tests.filter(pk__in=TestError.objects.filter(**error_filter).values("test_id"))
+    if "provider" in data:
+        tests = tests.filter(provider_id="" if data["provider"] == NO_PROVIDER else data["provider"])
+    if "since" in data:
+        tests = tests.filter(created_at__gte=day_start(data["since"]))
+    if "until" in data:
+        tests = tests.filter(created_at__lte=day_end(data["until"]))
+    if data.get("reviewed") == "yes":
+        tests = tests.filter(review__isnull=False)
+    elif data.get("reviewed") == "no":
+        tests = tests.filter(review__isnull=True)
+    if data.get("q", "").strip():
+        tests = tests.filter(search(data["q"]))
+    return tests.order_by("-created_at", "-pk")
+
+
+def known_reasons() -> list[str]:
+    """For the reason field's suggestions; served from the reason index."""
+    reasons = (
+        TestError.objects.exclude(reason="").values_list("reason", flat=True).distinct().order_by("reason")
+    )
+    return list(reasons[:200])
+
+
+class GroupedFilterForm(forms.Form):
+    BY_CHOICES = [("both", "Error and provider"), ("code", "Error code"), ("provider", "Provider")]
+    DAY_CHOICES = [("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("90", "90 days")]
+
+    by = forms.ChoiceField(label="Group by", choices=BY_CHOICES, required=False)
+    days = forms.TypedChoiceField(label="Period", choices=DAY_CHOICES, coerce=int, required=False)
+    code = forms.ChoiceField(label="Error", choices=CODE_CHOICES, required=False)
+    provider = forms.CharField(max_length=40, required=False)
+
+    DEFAULTS = {"by": "both", "days": 14}
+
+    def settings(self) -> dict:
+        data = {**self.DEFAULTS, "code": "", "provider": ""}
+        self.is_valid()
+        data.update({k: v for k, v in self.cleaned_data.items() if v not in (None, "")})
+        return data
+
+
+def period_start(days: int):
+    """Midnight at the start of the first day of a period ending today."""
+    return day_start(timezone.localdate() - timedelta(days=days - 1))
+
+
+class NoteForm(forms.Form):
+    # A form rather than request.POST: it strips the text and refuses NUL characters,
+    # which PostgreSQL cannot store.
+    text = forms.CharField(max_length=2000)

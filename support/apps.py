@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _create_roles(sender, using="default", **kwargs):
+    # After every migrate (and every test database flush) the groups exist with
+    # exactly their permissions; `manage.py setup_roles` does the same by hand.
+    from .roles import ensure_roles
+
+    ensure_roles()
+
+
+class SupportConfig(AppConfig):
+    name = "support"
+    verbose_name = "Support requests"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
+        # Pillow's own decompression-bomb guard, at our limit: it warns above it and
+        # refuses twice that. Our upload check refuses anything above it first.
+        Image.MAX_IMAGE_PIXELS = settings.SUPPORT_SCREENSHOT_MAX_PIXELS
+        post_migrate.connect(_create_roles, sender=self, dispatch_uid="support.create_roles")

@@ -1,0 +1,162 @@
+"""Support procedures: open a request from a failed test, add screenshots and
+messages, answer and change status. Views call these; nothing here renders."""
+
+import io
+import logging
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+
+from diagnostics import providers
+from diagnostics.models import ConnectionTest
+
+from .imagecheck import CleanImage
+from .models import Message, Screenshot, SupportRequest
+from .snapshot import draw_settings_png
+
+log = logging.getLogger(__name__)
+
+_SECRET_WORDS = ("password", "secret", "token")
+
+
+def without_secrets(value):
+    """A copy of a settings snapshot with any password-like key dropped.
+
+    Snapshots are made without the password; this keeps that true even if a
+    future snapshot grows a field it should not have.
+    """
+    if isinstance(value, dict):
+        return {
+            k: without_secrets(v)
+            for k, v in value.items()
+            if not any(w in str(k).lower() for w in _SECRET_WORDS)
+        }
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
+def provider_name(provider_id: str) -> str:
+    names = {p.id: p.name for p in providers.PROVIDERS}
+    return names.get(provider_id, provider_id)
+
+
+def copy_of_test(test: ConnectionTest) -> dict:
+    """What support needs from a test: address, provider, settings, errors, steps, transcript."""
+    errors = [
+        {
+            "code": e.code,
+            "title": e.title,
+            "protocol": e.protocol,
+            "step": e.step,
+            "reason": e.reason,
+            "detail": e.detail,
+            "server_reply": e.server_reply,
+            "help": list(e.help),
+            "suggestion": without_secrets(e.suggestion),
+        }
+        for e in test.errors.all()
+    ]
+    steps = [
+        {"protocol": s.protocol, "name": s.name, "ok": s.ok, "ms": s.ms, "detail": s.detail}
+        for s in test.steps.all()
+    ]
+    snapshot = without_secrets(test.settings or {})
+    return {
+        "email": snapshot.get("email") or test.mailbox.email,
+        "provider_id": test.provider_id or snapshot.get("provider", ""),
+        "settings": snapshot,
+        "errors": errors,
+        "steps": steps,
+        "transcript": test.transcript,
+    }
+
+
+def _save_image(request: SupportRequest, image: CleanImage, kind: str, name: str, user) -> Screenshot:
+    shot = Screenshot(
+        request=request,
+        kind=kind,
+        format=image.format,
+        width=image.width,
+        height=image.height,
+        size=len(image.data),
+        original_name=name[:120],
+        uploaded_by=user,
+    )
+    shot.file.save(f"upload.{shot.extension}", ContentFile(image.data), save=False)
+    shot.save()
+    return shot
+
+
+def add_screenshots(request: SupportRequest, user, images: list[tuple[CleanImage, str]]) -> list[Screenshot]:
+    return [_save_image(request, image, Screenshot.Kind.UPLOAD, name, user) for image, name in images]
+
+
+def _settings_snapshot(request: SupportRequest) -> Screenshot:
+    taken = timezone.localtime(request.created_at).strftime("%Y-%m-%d %H:%M %Z")
+    data = draw_settings_png(request.settings, provider_name(request.provider_id), request.errors, taken)
+    width, height = Image.open(io.BytesIO(data)).size
+    image = CleanImage(data, "PNG", width, height)
+    return _save_image(request, image, Screenshot.Kind.SNAPSHOT, "settings-snapshot.png", None)
+
+
+def open_request(user, test: ConnectionTest, message: str, contact_email: str, images) -> SupportRequest:
+    """Create the request with the test's copy, the user's screenshots and our settings picture."""
+    with transaction.atomic():
+        request = SupportRequest.objects.create(
+            user=user,
+            mailbox=test.mailbox,
+            test=test,
+            message=message,
+            contact_email=contact_email,
+            **copy_of_test(test),
+        )
+        _settings_snapshot(request)
+        add_screenshots(request, user, images)
+    return request
+
+
+def follow_up(request: SupportRequest, user, text: str, images) -> None:
+    """The user adds a message and/or screenshots; a request waiting on them is open again."""
+    with transaction.atomic():
+        if text:
+            Message.objects.create(request=request, author=user, from_support=False, text=text)
+        add_screenshots(request, user, images)
+        if request.status != SupportRequest.Status.OPEN:
+            request.status = SupportRequest.Status.OPEN
+        request.save(update_fields=["status", "updated_at"])
+
+
+def set_status(request: SupportRequest, status: str) -> None:
+    request.status = status
+    request.save(update_fields=["status", "updated_at"])
+
+
+def reply(request: SupportRequest, author, text: str, status: str, link: str) -> bool:
+    """Save a support reply, set the status and email the user. False if the email failed."""
+    with transaction.atomic():
+        Message.objects.create(request=request, author=author, from_support=True, text=text)
+        set_status(request, status)
+    body = (
+        f"Support answered your request #{request.pk} about {request.email}:\n\n"
+        f"{text}\n\n"
+        f"Status: {request.get_status_display()}\n"
+        f"See the whole conversation and add screenshots here: {link}\n"
+    )
+    email = EmailMessage(
+        subject=f"Re: your support request #{request.pk} ({request.email})",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[request.contact_email],
+        reply_to=[settings.SUPPORT_EMAIL],
+    )
+    try:
+        email.send()
+    except Exception:  # the reply is saved either way; the page says the email failed
+        log.warning("could not email the reply to support request %s", request.pk, exc_info=True)
+        return False
+    return True

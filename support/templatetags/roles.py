@@ -1,0 +1,12 @@
+from django import template
+
+from support.roles import has_role as _has_role
+
+register = template.Library()
+
+
+@register.filter
+def has_role(user, key: str) -> bool:
+    """`{% if user|has_role:"support" %}`: for nav links; the pages check again."""
+    # Only staff accounts can hold a role: ordinary users cost no permission query.
+    return bool(user.is_authenticated and user.is_staff and _has_role(user, key))

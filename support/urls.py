@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import queue, views
+
+urlpatterns = [
+    path("", views.request_list, name="support_list"),
+    path("new/<int:test_id>/", views.request_new, name="support_new"),
+    path("<int:pk>/", views.request_detail, name="support_detail"),
+    path("<int:pk>/add/", views.request_follow_up, name="support_follow_up"),
+    path("screenshots/<int:pk>/", views.screenshot, name="support_screenshot"),
+    path("queue/", queue.queue, name="support_queue"),
+    path("queue/<int:pk>/", queue.queue_detail, name="support_queue_detail"),
+    path("queue/<int:pk>/reply/", queue.queue_reply, name="support_queue_reply"),
+    path("queue/<int:pk>/status/", queue.queue_status, name="support_queue_status"),
+]
