@@ -20,7 +20,9 @@ def sign_up(watched, app, username="person"):
     page.wait_for_url(re.compile(r".*/mailboxes/new/$"))
 
 
-def fill_connect_form(page, email, smtp_port, smtp_security, imap_port, imap_security="ssl", password=PASSWORD):
+def fill_connect_form(
+    page, email, smtp_port, smtp_security, imap_port, imap_security="ssl", password=PASSWORD
+):
     page.fill("input[name=email]", email)
     page.keyboard.press("Tab")
     page.wait_for_selector("input[name=smtp_host]")
@@ -50,7 +52,9 @@ def test_sign_up_and_connect_a_good_mailbox(watched, app, celery_worker, dovecot
     assert PASSWORD not in page.content()
 
 
-def test_a_wrong_imap_password_shows_the_error_and_its_help(watched, app, celery_worker, dovecot, smtp_server):
+def test_a_wrong_imap_password_shows_the_error_and_its_help(
+    watched, app, celery_worker, dovecot, smtp_server
+):
     name = dovecot.unique_username("browserbad")
     dovecot.add_user(name, "the-real-password", folders=["Sent"])
     smtp = smtp_server(security="starttls", users={name: PASSWORD})
