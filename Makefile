@@ -4,9 +4,8 @@ PY := $(VENV)/bin/python
 # Python 3.12+ from PATH (pyenv shims honour .python-version).
 BOOT_PY := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
-WORKERS ?= 8
 
-.PHONY: run test lint format worker web migrate clean
+.PHONY: run test lint format worker web migrate clean bench-review bench-autodetect bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(BOOT_PY)" || { echo "Python 3.12 or newer is required (python3.12 or python3 on PATH)."; exit 1; }
@@ -22,11 +21,11 @@ migrate: $(VENV)/.installed
 run: migrate
 	@echo "Starting the worker and the web server on http://127.0.0.1:8000/"
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m celery -A emailcenter worker --pool threads --concurrency $(WORKERS) --loglevel INFO & worker=$$!; \
+	$(PY) -m celery -A emailcenter worker --beat --loglevel INFO & worker=$$!; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 worker: migrate
-	$(PY) -m celery -A emailcenter worker --pool threads --concurrency $(WORKERS) --loglevel INFO
+	$(PY) -m celery -A emailcenter worker --loglevel INFO
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
@@ -41,3 +40,16 @@ format: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Time the admin review pages on 100,000 tests in a scratch database; records bench/RESULTS.md.
+# BENCH_DATABASE_URL=postgres://... runs it on PostgreSQL (that database is emptied first).
+bench-review: $(VENV)/.installed
+	$(PY) bench/review_pages.py --write
+
+# Time autodetection against local DNS/HTTPS servers (known domain, custom domain by MX,
+# full cascade under the deadline); records bench/RESULTS.md.
+bench-autodetect: $(VENV)/.installed
+	$(PY) bench/autodetect.py --write
+
+# Every benchmark, each recording its own section of bench/RESULTS.md.
+bench: bench-autodetect bench-review

@@ -88,6 +88,10 @@ class MailboxForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        # A swap of the surrounding fields must keep what the user already typed here.
+        self.fields["password"].widget.attrs["hx-preserve"] = "true"
+        for name in AUTOFILLED:
+            self.fields[name].widget.attrs["data-autofill"] = ""
         self.fields["username"].required = False
         for name in ("smtp_port", "imap_port"):
             self.fields[name].widget.attrs.update({"min": 1, "max": 65535})
@@ -144,6 +148,31 @@ class MailboxForm(forms.ModelForm):
         if commit:
             mailbox.save()
         return mailbox
+
+
+# Fields autodetection fills in. The hint requests send them back (never the password)
+# with the values last filled in, so a later answer keeps whatever the user changed.
+AUTOFILLED = (
+    "username",
+    "smtp_username",
+    "imap_username",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+)
+
+
+def keep_user_edits(initial: dict, submitted) -> dict:
+    """Detected values, except where the user changed what we had filled in."""
+    merged = dict(initial)
+    for name in AUTOFILLED:
+        current, filled = submitted.get(name), submitted.get(f"auto_{name}")
+        if current is not None and filled is not None and current != filled:
+            merged[name] = current[:500]
+    return merged
 
 
 def initial_for(email: str, detection=None) -> dict:

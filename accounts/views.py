@@ -1,17 +1,21 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
-from diagnostics import providers
-from diagnostics.flows import start_test
+from diagnostics import providers, validate
+from diagnostics.autodetect import service as autodetect_service
+from diagnostics.errors import ProbeError
+from diagnostics.flows import apply_fix, choose_sent_folder, start_test
+from diagnostics.models import TestError
 
-from .forms import MailboxForm, SignupForm, initial_for
+from .forms import AUTOFILLED, MailboxForm, SignupForm, initial_for, keep_user_edits
 from .models import Mailbox
+from .throttle import client_ip, signup_blocked
 
 
 def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
@@ -23,7 +27,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("mailbox_list")
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and signup_blocked(client_ip(request)):
+        form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
+    elif request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("mailbox_new")
@@ -36,9 +42,19 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/mailbox_list.html", {"mailboxes": mailboxes})
 
 
-def _provider_context(email: str) -> dict:
-    provider = providers.lookup(email) if "@" in (email or "") else None
-    return {"provider": provider}
+def _provider_context(email: str, start_for=None) -> dict:
+    """The provider panel: rules and detected settings, never waiting on the network
+    (start_for=user queues the cascade for a domain nobody has looked up yet, within
+    that user's budget)."""
+    try:
+        email = validate.email(email) if "@" in (email or "") else ""
+    except ProbeError:
+        email = ""
+    detection = None
+    if email:
+        budget = str(start_for.pk) if start_for is not None else ""
+        detection = autodetect_service.hint(email, start=start_for is not None, budget=budget)
+    return {"provider": detection.provider if detection else None, "detection": detection}
 
 
 @login_required
@@ -56,16 +72,50 @@ def mailbox_new(request: HttpRequest) -> HttpResponse:
         email = request.GET.get("email", "")
         form = MailboxForm(initial=initial_for(email))
     ctx = {"form": form, "is_new": True, **_provider_context(email)}
+    # What the page shows now counts as filled in by us until the user changes it.
+    ctx["autofilled"] = [(name, form[name].value() or "") for name in AUTOFILLED]
     return render(request, "accounts/mailbox_form.html", ctx)
+
+
+# The polling hint gives up after this many polls (the worker may be down).
+MAX_HINT_POLLS = 20
 
 
 @login_required
 def provider_hint(request: HttpRequest) -> HttpResponse:
-    """htmx: the provider's rules and pre-filled server fields for an address."""
+    """htmx: the provider's rules and pre-filled server fields for an address.
+
+    Known domains answer at once. For others the cascade runs in the worker and the
+    panel polls (`poll=N`) until the answer is in the cache; then the panel and the
+    server fields are swapped in, or the whole form when the provider needs SSO or
+    cannot be connected."""
     email = request.GET.get("email", "")[:320]
-    form = MailboxForm(initial=initial_for(email))
-    ctx = {"form": form, "is_new": True, **_provider_context(email)}
-    return render(request, "accounts/mailbox_form.html#details", ctx)
+    try:
+        poll = max(0, int(request.GET.get("poll", 0)))
+    except ValueError:
+        poll = 0
+    ctx = {"is_new": True, "poll": poll, **_provider_context(email, start_for=request.user)}
+    detection = ctx["detection"]
+    if detection is not None and detection.pending and poll >= MAX_HINT_POLLS:
+        detection.pending = False
+        ctx["gave_up"] = True
+    detected = initial_for(email, detection)
+    ctx["form"] = MailboxForm(initial=keep_user_edits(detected, request.GET))
+    ctx["autofilled"] = [(name, detected.get(name, "")) for name in AUTOFILLED]
+    template = "accounts/mailbox_form.html"
+    if not poll:
+        return render(request, f"{template}#details", ctx)
+    if detection is None or detection.pending or ctx.get("gave_up"):
+        return render(request, f"{template}#provider_panel", ctx)
+    blocked = (providers.SSO_REQUIRED, providers.UNSUPPORTED)
+    if detection.provider is not None and detection.provider.policy in blocked:
+        return reswap(retarget(render(request, f"{template}#details", ctx), "#details"), "outerHTML")
+    oob = {**ctx, "oob": True}
+    html = render_to_string(f"{template}#provider_panel", ctx, request)
+    html += render_to_string(f"{template}#login_name", oob, request)
+    html += render_to_string(f"{template}#protocol_logins", oob, request)
+    html += render_to_string(f"{template}#servers", oob, request)
+    return HttpResponse(html)
 
 
 @login_required
@@ -80,20 +130,6 @@ def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/mailbox_form.html", ctx)
 
 
-def _support_body(mailbox: Mailbox, test_errors: list) -> str:
-    """What support needs (the guide's list), never the password."""
-    lines = [
-        f"Email address: {mailbox.email}",
-        f"Provider: {mailbox.provider_id or 'unknown'}",
-        f"Username: {mailbox.login_name()}",
-        f"SMTP: {mailbox.smtp_host}:{mailbox.smtp_port} ({mailbox.smtp_security})",
-        f"IMAP: {mailbox.imap_host}:{mailbox.imap_port} ({mailbox.imap_security})",
-    ]
-    for error in test_errors:
-        lines.append(f"Error: {error.title} [{error.code}] {error.detail} {error.server_reply}".strip())
-    return "\n".join(lines)
-
-
 def _detail_context(mailbox: Mailbox) -> dict:
     test = mailbox.latest_test()
     steps = list(test.steps.all()) if test else []
@@ -101,8 +137,6 @@ def _detail_context(mailbox: Mailbox) -> dict:
     return {
         "mailbox": mailbox,
         "test": test,
-        "support_body": _support_body(mailbox, test_errors),
-        "support_email": settings.SUPPORT_EMAIL,
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
         "test_errors": test_errors,
@@ -133,6 +167,32 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
 def mailbox_retest(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     start_test(mailbox)
+    return redirect("mailbox_detail", pk=mailbox.pk)
+
+
+@login_required
+@require_POST
+def mailbox_apply_fix(request: HttpRequest, pk: int, error_pk: int) -> HttpResponse:
+    """One click: apply the fix a failed test worked out, and test again."""
+    mailbox = _get_mailbox_for_user(request, pk)
+    error = get_object_or_404(TestError, pk=error_pk, test__mailbox=mailbox)
+    if apply_fix(mailbox, error) is None:
+        messages.error(request, "That suggestion cannot be applied; edit the settings instead.")
+    else:
+        messages.success(request, (error.suggestion or {}).get("message", "Fix applied.") + " Testing again.")
+    return redirect("mailbox_detail", pk=mailbox.pk)
+
+
+@login_required
+@require_POST
+def mailbox_choose_folder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Use another listed folder as the Sent folder, remember it, and test again."""
+    mailbox = _get_mailbox_for_user(request, pk)
+    folder = request.POST.get("folder", "")[:500]
+    if choose_sent_folder(mailbox, folder) is None:
+        messages.error(request, "Pick one of the folders your server listed.")
+    else:
+        messages.success(request, f"Using “{folder}” as the Sent folder. Testing again.")
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 

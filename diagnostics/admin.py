@@ -19,14 +19,19 @@ class TestErrorInline(admin.TabularInline):
 
 @admin.register(ConnectionTest)
 class ConnectionTestAdmin(admin.ModelAdmin):
-    list_display = ["pk", "mailbox", "status", "sent_folder", "created_at", "finished_at"]
-    list_filter = ["status", "errors__code", "created_at"]
-    search_fields = ["mailbox__email"]
+    list_display = ["pk", "mailbox", "status", "provider_id", "sent_folder", "created_at", "finished_at"]
+    list_filter = ["status", "provider_id", "errors__code", "created_at"]
+    search_fields = ["mailbox__email", "mailbox__user__username", "provider_id"]
+    list_select_related = ["mailbox"]
+    date_hierarchy = "created_at"
     readonly_fields = [
         "mailbox",
         "status",
         "settings",
+        "provider_id",
         "sent_folder",
+        "folders",
+        "transcript",
         "message",
         "started_at",
         "finished_at",
@@ -35,8 +40,19 @@ class ConnectionTestAdmin(admin.ModelAdmin):
     inlines = [TestStepInline, TestErrorInline]
 
 
+@admin.register(TestStep)
+class TestStepAdmin(admin.ModelAdmin):
+    list_display = ["test", "protocol", "name", "ok", "ms", "created_at"]
+    list_filter = ["protocol", "name", "ok"]
+    search_fields = ["test__mailbox__email", "detail"]
+    list_select_related = ["test"]
+    raw_id_fields = ["test"]
+
+
 @admin.register(TestError)
 class TestErrorAdmin(admin.ModelAdmin):
     list_display = ["test", "code", "reason", "protocol", "step"]
-    list_filter = ["code", "reason", "protocol"]
-    search_fields = ["test__mailbox__email", "server_reply"]
+    list_filter = ["code", "reason", "protocol", "step"]
+    search_fields = ["test__mailbox__email", "server_reply", "detail"]
+    list_select_related = ["test"]
+    raw_id_fields = ["test"]

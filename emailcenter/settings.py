@@ -5,6 +5,7 @@ nothing set: SQLite and a file-system Celery broker under var/. Production
 (DEBUG=0) refuses to start without SECRET_KEY and CREDENTIALS_KEYS.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "diagnostics",
+    "review",
+    "support",
 ]
 
 MIDDLEWARE = [
@@ -104,8 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # Tests run a real worker process, so the test database must be a file.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Tests run a real worker process, so the test database must be a file. One per
+    # test run (the worker is handed the exact name), so that runs never collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_emailcenter_{os.getpid()}"}
+
+# Reuse connections across requests (polling is frequent); health-checked before reuse.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Sessions are read on every poll: keep them in the cache, written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -114,6 +126,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
         }
     }
 else:
@@ -148,9 +161,22 @@ STORAGES = {
 }
 
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@example.com")
-MAILERS = {
-    "default": {"BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}
-}
+# Mail the app itself sends (support replies). Development prints it; production needs
+# an SMTP relay: EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+_mail_backend = env(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEBUG else _SMTP_BACKEND,
+)
+MAILERS = {"default": {"BACKEND": _mail_backend}}
+if _mail_backend == _SMTP_BACKEND:
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("EMAIL_HOST", default="localhost"),
+        "port": env.int("EMAIL_PORT", default=587),
+        "username": env("EMAIL_HOST_USER", default=""),
+        "password": env("EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+    }
 
 # Content Security Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
@@ -171,7 +197,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Celery: Redis when REDIS_URL is set, otherwise a broker that needs no server.
@@ -179,29 +205,83 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # The file broker polls; a tenth of a second keeps tests starting promptly.
+        "polling_interval": 0.1,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# Probes mostly wait on the network: many threads in one process, not a few forks.
+CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=200)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "reap-stuck-tests": {
+        "task": "diagnostics.tasks.reap_stuck_tests",
+        "schedule": env.float("MAIL_REAPER_INTERVAL", default=60.0),
+    },
+}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="mailbox-tests")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down.
-CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 
 # --- Mailbox probes (the documented environment contract).
 MAIL_PROBE_TIMEOUT = env.float("MAIL_PROBE_TIMEOUT", default=10.0)
 MAIL_PROBE_DEADLINE = env.float("MAIL_PROBE_DEADLINE", default=30.0)
 MAIL_ALLOWED_PRIVATE_HOSTS = env.list("MAIL_ALLOWED_PRIVATE_HOSTS", default=[])
+# Connection-test limits (per hour unless noted), counted in the shared cache.
+MAIL_TEST_RATE_WINDOW = env.int("MAIL_TEST_RATE_WINDOW", default=3600)
+MAIL_TEST_RATE_PER_USER = env.int("MAIL_TEST_RATE_PER_USER", default=30)
+MAIL_TEST_RATE_PER_HOST = env.int("MAIL_TEST_RATE_PER_HOST", default=300)
+MAIL_TEST_RATE_PER_LOGIN = env.int("MAIL_TEST_RATE_PER_LOGIN", default=10)
+# After this many wrong-password refusals for one (host, username), pause for the window.
+MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=3)
+MAIL_AUTH_FAILURE_WINDOW = env.int("MAIL_AUTH_FAILURE_WINDOW", default=3 * 3600)
+MAIL_LIMITS_NAMESPACE = env("MAIL_LIMITS_NAMESPACE", default="v1")
+# Sign-in and sign-up throttles, per account name and per client address.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+SIGNUP_RATE_PER_IP = env.int("SIGNUP_RATE_PER_IP", default=10)
+# Extra ports beyond 25, 465, 587, 2525, 143 and 993 (exempt hosts may use any port).
+MAIL_ALLOWED_PORTS = env.list("MAIL_ALLOWED_PORTS", cast=int, default=[])
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
 SSL_CERT_FILE = env("SSL_CERT_FILE", default="")
+
+# --- Autodetection (issue 4): the cascade that finds SMTP/IMAP settings for a domain.
+AUTOCONFIG_DEADLINE = env.float("AUTOCONFIG_DEADLINE", default=6.0)
+AUTOCONFIG_ISPDB_URL = env("AUTOCONFIG_ISPDB_URL", default="https://autoconfig.thunderbird.net/v1.1/")
+AUTOCONFIG_CACHE_SECONDS = env.int("AUTOCONFIG_CACHE_SECONDS", default=24 * 3600)
+# Internal, for tests only (not read from the environment): the ports the autoconfig
+# URLs use, and {standard port: port} for the guessing probes.
+AUTOCONFIG_HTTPS_PORT = 443
+AUTOCONFIG_HTTP_PORT = 80
+AUTOCONFIG_GUESS_PORTS: dict[int, int] = {}
+
+# --- Support requests and screenshots (issue 5).
+# Uploads live under var/media through the default storage. MEDIA_URL is not routed
+# anywhere: screenshots are served only by a view that checks permission.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+SUPPORT_SCREENSHOT_MAX_BYTES = env.int("SUPPORT_SCREENSHOT_MAX_BYTES", default=10 * 1024 * 1024)
+SUPPORT_SCREENSHOT_MAX_PIXELS = env.int("SUPPORT_SCREENSHOT_MAX_PIXELS", default=40_000_000)
+SUPPORT_SCREENSHOTS_PER_UPLOAD = env.int("SUPPORT_SCREENSHOTS_PER_UPLOAD", default=5)
+# The form says "at most N screenshots"; past this hard cap Django answers 400 itself.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# Support replies are sent from the support address.
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=SUPPORT_EMAIL)
+REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=50)
+# The trends view caches its daily counts this long (0 turns the cache off).
+REVIEW_TRENDS_CACHE_SECONDS = env.int("REVIEW_TRENDS_CACHE_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,

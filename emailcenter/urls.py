@@ -4,4 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("review/", include("review.urls")),
+    path("support/", include("support.urls")),
 ]

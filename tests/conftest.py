@@ -34,6 +34,10 @@ def probe_settings(settings, pki):
     settings.DNS_NAMESERVERS = []
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
     settings.MAIL_LIMITS_NAMESPACE = LIMITS_NAMESPACE
+    if settings.REDIS_URL:  # Redis outlives test runs: keep this session's keys apart
+        settings.CACHES = {
+            name: {**conf, "KEY_PREFIX": LIMITS_NAMESPACE} for name, conf in settings.CACHES.items()
+        }
     settings.MAIL_TEST_RATE_PER_USER = GENEROUS
     settings.MAIL_TEST_RATE_PER_HOST = GENEROUS
     settings.MAIL_TEST_RATE_PER_LOGIN = GENEROUS
@@ -143,6 +147,7 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
         "SECRET_KEY": django_settings.SECRET_KEY,
         "LOG_LEVEL": "DEBUG",
         "MAIL_LIMITS_NAMESPACE": LIMITS_NAMESPACE,
+        "CACHE_KEY_PREFIX": LIMITS_NAMESPACE,
         "MAIL_TEST_RATE_PER_USER": str(GENEROUS),
         "MAIL_TEST_RATE_PER_HOST": str(GENEROUS),
         "MAIL_TEST_RATE_PER_LOGIN": str(GENEROUS),

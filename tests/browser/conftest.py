@@ -36,10 +36,13 @@ def browser():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield instance
-        instance.close()
+    try:
+        with sync_playwright() as playwright:
+            instance = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield instance
+            instance.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 class Watched:
@@ -65,6 +68,13 @@ class Watched:
         return path
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
 def watched(browser, request):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -76,6 +86,10 @@ def watched(browser, request):
     )
     tracker = Watched(page, request.node.name.replace("/", "_")[:60])
     yield tracker
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:  # leave evidence for CI's log
+        tracker.shot("FAILED")
+        print(f"--- page at failure: {page.url}\n{page.inner_text('body')[:3000]}")
     context.close()
     assert not tracker.problems, "\n".join(tracker.problems)
 

@@ -23,9 +23,11 @@ def sign_up(watched, app, username="person"):
 def fill_connect_form(
     page, email, smtp_port, smtp_security, imap_port, imap_security="ssl", password=PASSWORD
 ):
-    page.fill("input[name=email]", email)
-    page.keyboard.press("Tab")
-    page.wait_for_selector("input[name=smtp_host]")
+    with page.expect_response(lambda r: "/provider-hint/" in r.url):
+        page.fill("input[name=email]", email)
+        page.keyboard.press("Tab")
+    page.wait_for_selector("#details input[name=smtp_host]")
+    page.wait_for_timeout(100)  # let htmx settle the swap
     page.fill("input[name=password]", password)
     page.fill("input[name=smtp_host]", "127.0.0.1")
     page.fill("input[name=smtp_port]", str(smtp_port))

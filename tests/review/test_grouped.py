@@ -147,7 +147,7 @@ def test_it_caches_the_daily_counts_briefly(client, admin_user, history, setting
     client.force_login(admin_user)
     try:
         first = client.get(reverse("review_grouped"), {"days": "30"})
-        with django_assert_num_queries(4):  # session, user, permissions x2: no aggregate query
+        with django_assert_num_queries(3):  # user, permissions x2 (sessions are cached): no aggregate
             second = client.get(reverse("review_grouped"), {"days": "30"})
     finally:
         cache.delete(key)

@@ -1,4 +1,5 @@
-"""`manage.py detect EMAIL --json`: the settings we would use; logs in nowhere."""
+"""`manage.py detect EMAIL --json`: the settings we would use, where each field came
+from and how sure we are. Runs the whole cascade here, synchronously; logs in nowhere."""
 
 import json
 import sys
@@ -16,6 +17,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--all-sources",
+            action="store_true",
+            help="wait for every source (up to the deadline) to show all disagreements",
+        )
+        parser.add_argument("--fresh", action="store_true", help="ignore the cached result for the domain")
+        parser.add_argument("--offline", action="store_true", help="directory and cache only, no network")
 
     def handle(self, *args, **options):
         try:
@@ -23,14 +31,38 @@ class Command(BaseCommand):
         except ProbeError as exc:
             self.stderr.write(exc.detail)
             sys.exit(2)
-        result = detect(email).as_dict()
+        detection = detect(
+            email,
+            network=not options["offline"],
+            use_cache=not options["fresh"],
+            complete=options["all_sources"],
+        )
+        result = detection.as_dict()
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
-        provider = result["provider"]
-        self.stdout.write(f"{email}: {provider['name'] if provider else 'unknown provider'}")
-        for proto, values in (result["settings"] or {}).items():
-            self.stdout.write(
-                f"  {proto}: {values['host']}:{values['port']} {values['security']} user {values['username']}"
-            )
-        self.stdout.write(f"  source: {result['source']}")
+        self.stdout.write(_human(result))
+
+
+def _human(result: dict) -> str:
+    provider = result["provider"]
+    name = provider["name"] if provider else result["label"] or "unknown provider"
+    lines = [f"{result['email']}: {name}" + (f" ({provider['policy']})" if provider else "")]
+    for proto, values in (result["fields"] or {}).items():
+        host, port, security, user = (values[k] for k in ("host", "port", "security", "username"))
+        lines.append(
+            f"  {proto}: {host['value']}:{port['value']} {security['value']} user {user['value']}"
+            f"  [{host['source']}, {host['confidence']} confidence; username from {user['source']}]"
+        )
+    lines.append(f"  source: {result['source']} ({result['elapsed_ms']} ms)")
+    for item in result["disagreements"]:
+        other = item["other"]
+        lines.append(
+            f"  disagreement on {item['protocol']} {', '.join(item['fields'])}: {other['source']} says "
+            f"{other['host']}:{other['port']} {other['security']}"
+        )
+    for note in result["notes"]:
+        lines.append(f"  note: {note}")
+    for report in result["sources"]:
+        lines.append(f"  - {report['source']}: {report['status']} {report['detail']}".rstrip())
+    return "\n".join(lines) + "\n"

@@ -92,7 +92,9 @@ def diagnose(options: dict, password: str) -> dict:
         out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
         return out
     out["email"] = email
-    detection = detect(email)
+    # With both servers given there is nothing to detect: the directory alone still
+    # names the provider, and no DNS or HTTP request goes out.
+    detection = detect(email, network=not all(options.get(f"{p}_host") for p in PROTOCOLS))
     provider = detection.provider
     if provider is not None:
         out["provider"] = {"id": provider.id, "name": provider.name, "policy": provider.policy}

@@ -1,0 +1,40 @@
+"""The ISPDB (Thunderbird's shared database), at AUTOCONFIG_ISPDB_URL: for the
+domain, then for the registrable domain of its MX (custom domains at a hoster)."""
+
+from ..directory import registrable
+from .autoconfig import parse
+from .http import FetchError, fetch
+from .model import HIGH, ISPDB, MEDIUM, MX, Finding, SourceFailed
+
+
+def _get(ctx, key: str, confidence: str) -> Finding | None:
+    url = ctx.config.ispdb_url.rstrip("/") + "/" + key
+    try:
+        fetched = fetch(
+            url, ctx.config.probe, ctx.remaining(), ctx.config.max_bytes, ctx.config.max_redirects
+        )
+    except FetchError as exc:
+        if exc.reason in ("http_status", "dns"):
+            return None  # not in the database
+        raise SourceFailed(exc.detail, status="timeout" if exc.reason == "timeout" else "failed") from None
+    return parse(fetched.body, ctx.domain, ISPDB, confidence, fetched.url)
+
+
+def lookup(ctx) -> Finding:
+    if not ctx.config.ispdb_url:
+        raise SourceFailed("The ISPDB is switched off (AUTOCONFIG_ISPDB_URL is empty).", status="skipped")
+    found = _get(ctx, ctx.domain, HIGH)
+    if found is not None:
+        return found
+    mx = ctx.wait_for(MX)
+    hosts = [h for h in (mx.mx_hosts if mx else []) if h != "."]
+    if not hosts:
+        raise SourceFailed(f"The ISPDB has no entry for {ctx.domain}.", status="nothing")
+    by_mx = registrable(hosts[0])
+    if by_mx == ctx.domain:
+        raise SourceFailed(f"The ISPDB has no entry for {ctx.domain}.", status="nothing")
+    found = _get(ctx, by_mx, MEDIUM)
+    if found is None:
+        raise SourceFailed(f"The ISPDB has no entry for {ctx.domain} or {by_mx}.", status="nothing")
+    found.notes.append(f"Found in the ISPDB under {by_mx}, the domain of the MX host {hosts[0]}.")
+    return found

@@ -1,0 +1,195 @@
+"""The connect form: inline answers for known domains, the worker's cascade with a
+self-stopping poll for the others, and provider policies before any password."""
+
+from http import HTTPStatus
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.models import Mailbox
+from diagnostics import tasks
+from diagnostics.autodetect import service
+
+from .conftest import autoconfig_xml, web_host
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Capture what the web process sends to the worker instead of running a broker."""
+    calls = []
+    monkeypatch.setattr(tasks.detect_domain, "apply_async", lambda args, **kw: calls.append(args))
+    return calls
+
+
+def _hint(client, email, poll=0):
+    params = {"email": email, **({"poll": poll} if poll else {})}
+    return client.get(reverse("provider_hint"), params, headers=HTMX)
+
+
+def test_it_fills_in_a_known_provider_at_once_without_polling(client_a, queued):
+    body = _hint(client_a, "me@zohomail.eu").content.decode()
+    assert 'value="imap.zoho.eu"' in body and "Switch on IMAP access" in body
+    assert "every 1s" not in body and queued == []
+
+
+def test_it_queues_the_cascade_with_the_domain_only_and_polls(client_a, dns, queued):
+    body = _hint(client_a, "jane.doe@acme.test").content.decode()
+    assert queued == [("acme.test",)]  # never the address
+    assert 'hx-trigger="every 1s"' in body and "poll=1" in body and "Looking up" in body
+    assert 'value="imap.acme.test"' in body  # the usual names meanwhile
+    _hint(client_a, "other@acme.test")
+    assert queued == [("acme.test",)], "one lookup per domain at a time"
+
+
+def test_it_swaps_in_the_workers_answer_and_stops_polling(client_a, dns, queued, https_server):
+    web_host(dns, "autoconfig.acme.test")
+    https_server.routes["/mail/config-v1.1.xml"] = (
+        200,
+        autoconfig_xml(
+            imap=("mx.acme.test", 993, "SSL", "%EMAILLOCALPART%"),
+            smtp=("mx.acme.test", 465, "SSL", "%EMAILLOCALPART%"),
+            name="Acme Mail",
+        ),
+        {},
+    )
+    _hint(client_a, "jane@acme.test")
+    tasks.detect_domain(*queued[0])  # what the worker does with the message
+    assert cache.get(service.CACHE_PREFIX + "acme.test")["source"] == "autoconfig"
+    assert cache.get(service.PENDING_PREFIX + "acme.test") is None
+    body = _hint(client_a, "jane@acme.test", poll=3).content.decode()
+    assert "every 1s" not in body and "Acme Mail" in body and "High confidence" in body
+    assert 'id="servers" hx-swap-oob="true"' in body and 'value="mx.acme.test"' in body
+    assert 'id="login-name" hx-swap-oob="true"' in body and 'value="jane"' in body
+    assert 'id="protocol-logins" hx-swap-oob="true"' in body
+    assert 'name="password"' not in body  # the password the user is typing stays untouched
+
+
+def test_it_fills_in_a_username_per_protocol_when_they_differ(client_a, dns, queued, https_server):
+    web_host(dns, "autoconfig.acme.test")
+    https_server.routes["/mail/config-v1.1.xml"] = (
+        200,
+        autoconfig_xml(imap=("mx.acme.test", 993, "SSL", "%EMAILLOCALPART%")),
+        {},
+    )
+    tasks.detect_domain("acme.test")
+    body = _hint(client_a, "jane@acme.test", poll=1).content.decode()
+    assert 'name="imap_username" value="jane"' in body.replace("\n", "")
+
+
+def test_it_shows_sign_in_when_the_worker_finds_a_workspace_domain(client_a, dns, queued):
+    dns.add("acme.test", "MX", [(1, "aspmx.l.google.com.")])
+    _hint(client_a, "jane@acme.test")
+    tasks.detect_domain("acme.test")
+    response = _hint(client_a, "jane@acme.test", poll=2)
+    body = response.content.decode()
+    assert response.headers["HX-Retarget"] == "#details" and response.headers["HX-Reswap"] == "outerHTML"
+    assert "Sign in with Google" in body and 'name="password"' not in body
+
+
+def test_it_stops_polling_when_the_worker_never_answers(client_a, dns, queued):
+    body = _hint(client_a, "jane@acme.test", poll=20).content.decode()
+    assert "every 1s" not in body and "in time" in body
+
+
+def test_it_refuses_a_workspace_custom_domain_on_submit(client_a, dns):
+    dns.add("acme.test", "MX", [(1, "aspmx.l.google.com.")])
+    response = client_a.post(reverse("mailbox_new"), _form("jane@acme.test"))
+    assert response.status_code == HTTPStatus.OK
+    assert "Sign in with Google" in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_it_refuses_a_proton_custom_domain_on_submit(client_a, dns):
+    dns.add("acme.test", "MX", [(10, "mail.protonmail.ch."), (20, "mailsec.protonmail.ch.")])
+    response = client_a.post(reverse("mailbox_new"), _form("jane@acme.test"))
+    assert "no direct SMTP/IMAP" in response.content.decode()
+    assert not Mailbox.objects.exists()
+
+
+def test_it_keeps_every_field_the_user_typed_over_the_detected_ones(client_a, dns, monkeypatch):
+    monkeypatch.setattr("diagnostics.flows.enqueue", lambda test_id: True)
+    dns.add("acme.test", "MX", [(10, "mx.zoho.eu.")])
+    response = client_a.post(reverse("mailbox_new"), _form("jane@acme.test", smtp_host="relay.acme.test"))
+    assert response.status_code == HTTPStatus.FOUND
+    mailbox = Mailbox.objects.get()
+    assert mailbox.smtp_host == "relay.acme.test" and mailbox.provider_id == "zoho-eu"
+
+
+def test_it_names_the_provider_found_by_mx_in_the_panel(client_a, dns, queued):
+    dns.add("acme.test", "MX", [(10, "in1-smtp.messagingengine.com.")])
+    tasks.detect_domain("acme.test")
+    body = _hint(client_a, "jane@acme.test").content.decode()
+    assert "Fastmail" in body and "Recognised from your domain&#x27;s mail (MX) records" in body
+    assert 'value="smtp.fastmail.com"' in body and queued == []
+
+
+def _form(email, **overrides):
+    values = {
+        "email": email,
+        "password": "app-password",
+        "username": "",
+        "smtp_host": "smtp.acme.test",
+        "smtp_port": 465,
+        "smtp_security": "ssl",
+        "imap_host": "imap.acme.test",
+        "imap_port": 993,
+        "imap_security": "ssl",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_it_still_offers_the_form_when_the_broker_is_down(client_a, dns, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.detect_domain, "apply_async", broken)
+    body = _hint(client_a, "jane@acme.test").content.decode()
+    assert "every 1s" not in body and 'name="password"' in body
+    assert cache.get(service.PENDING_PREFIX + "acme.test") is None
+
+
+def test_it_keeps_form_validation_fast_when_dns_hangs(client_a, dns, monkeypatch):
+    import time
+
+    monkeypatch.setattr("diagnostics.flows.enqueue", lambda test_id: True)
+    dns.hang("acme.test")
+    started = time.monotonic()
+    response = client_a.post(reverse("mailbox_new"), _form("jane@acme.test"))
+    assert time.monotonic() - started < service.QUICK_MX_TIMEOUT + 1.0
+    assert response.status_code == HTTPStatus.FOUND  # no policy known: the typed settings are used
+
+
+def test_it_queues_nothing_for_a_domain_still_being_typed(client_a, queued, settings):
+    settings.DNS_NAMESERVERS = []  # the public DNS, where "acme.c" cannot exist
+    body = _hint(client_a, "jane@acme.c").content.decode()
+    assert queued == [] and "every 1s" not in body
+
+
+def test_it_shows_where_each_server_came_from_and_any_disagreement(client_a, dns, queued, https_server):
+    dns.add("_imaps._tcp.acme.test", "SRV", [(0, 1, 993, "mail.acme.test.")])
+    web_host(dns, "autoconfig.acme.test")
+    https_server.routes["/mail/config-v1.1.xml"] = (
+        200,
+        autoconfig_xml(
+            imap=("legacy.acme.test", 993, "SSL", "%EMAILADDRESS%"), smtp=("smtp.acme.test", 465, "SSL", "x")
+        ),
+        {},
+    )
+    service.discover_and_store("acme.test", complete=True)
+    body = _hint(client_a, "jane@acme.test").content.decode()
+    assert "IMAP mail.acme.test:993 (ssl): from your domain&#x27;s SRV records, high confidence" in body
+    assert "SMTP smtp.acme.test:465 (ssl): from your domain&#x27;s autoconfig file, high confidence" in body
+    assert "Sources disagree on IMAP host" in body and "legacy.acme.test:993" in body
+
+
+def test_it_limits_how_many_new_domains_one_user_can_have_looked_up(client_a, dns, queued, monkeypatch):
+    monkeypatch.setattr(service, "LOOKUPS_PER_WINDOW", 2)
+    for domain in ("one.test", "two.test", "three.test"):
+        _hint(client_a, f"jane@{domain}")
+    assert queued == [("one.test",), ("two.test",)]
+    body = _hint(client_a, "jane@three.test", poll=1).content.decode()
+    assert "every 1s" not in body
