@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOOT_PY := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test lint format worker web migrate clean bench-review bench-autodetect bench
+.PHONY: run test lint format worker web migrate clean bench-review bench-autodetect bench-worker bench-web bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(BOOT_PY)" || { echo "Python 3.12 or newer is required (python3.12 or python3 on PATH)."; exit 1; }
@@ -51,5 +51,14 @@ bench-review: $(VENV)/.installed
 bench-autodetect: $(VENV)/.installed
 	$(PY) bench/autodetect.py --write
 
+# The worker and web benchmarks (need Dovecot and wrk from Debian).
+bench-worker: $(VENV)/.installed
+	$(PY) bench/concurrency.py --write
+	$(PY) bench/e2e.py --write
+	$(PY) bench/timeouts.py --write
+
+bench-web: $(VENV)/.installed
+	$(PY) bench/web.py --write
+
 # Every benchmark, each recording its own section of bench/RESULTS.md.
-bench: bench-autodetect bench-review
+bench: bench-autodetect bench-review bench-worker bench-web

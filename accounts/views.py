@@ -140,7 +140,8 @@ def _detail_context(mailbox: Mailbox) -> dict:
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
         "test_errors": test_errors,
-        "provider": providers.lookup(mailbox.email),
+        # The provider may have been found by MX at connect time: prefer what was saved.
+        "provider": providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email),
     }
 
 

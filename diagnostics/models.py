@@ -48,6 +48,11 @@ class ConnectionTest(models.Model):
     def is_final(self) -> bool:
         return self.status in self.FINAL
 
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Queued for a while: the queue or every worker may be down."""
+        return self.status == self.Status.QUEUED and timezone.now() - self.created_at > timedelta(seconds=15)
+
     def default_deadline(self):
         # Both protocols run at once, so one probe deadline plus a margin for queueing.
         return timezone.now() + timedelta(seconds=settings.MAIL_PROBE_DEADLINE * 2 + 30)

@@ -1,5 +1,6 @@
 """Fuzzing (hypothesis): validators and the SMTP reply reader raise only our own errors."""
 
+import contextlib
 import smtplib
 import socket
 
@@ -75,3 +76,30 @@ def test_the_smtp_reply_reader_raises_only_smtp_or_probe_errors(data):
         pass
     finally:
         client.close()
+
+
+xml_texts = st.one_of(
+    st.binary(max_size=3000),
+    st.builds(
+        lambda host, port, kind, sock: (
+            f'<?xml version="1.0"?><clientConfig version="1.1"><emailProvider id="x">'
+            f'<incomingServer type="{kind}"><hostname>{host}</hostname><port>{port}</port>'
+            f"<socketType>{sock}</socketType><username>%EMAILADDRESS%</username></incomingServer>"
+            f"</emailProvider></clientConfig>"
+        ).encode("utf-8", "replace"),
+        st.text(max_size=80),
+        st.text(max_size=8),
+        st.sampled_from(["imap", "smtp", "pop3", ""]),
+        st.sampled_from(["SSL", "STARTTLS", "plain", "", "<"]),
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(xml_texts)
+def test_the_autoconfig_reader_raises_only_its_own_error(body):
+    from diagnostics.autodetect.autoconfig import parse
+    from diagnostics.autodetect.model import SourceFailed
+
+    with contextlib.suppress(SourceFailed):
+        parse(body, "example.test", "autoconfig", "high", "https://autoconfig.example.test/")

@@ -104,3 +104,13 @@ def test_double_clicks_start_one_test(client_a, user, make_mailbox):
     for _ in range(5):
         client_a.post(reverse("mailbox_retest", args=[mailbox.pk]))
     assert mailbox.tests.count() == 1
+
+
+def test_a_test_no_worker_picks_up_says_so(client_a, user, make_mailbox):
+    mailbox = make_mailbox(user)
+    test = flows.start_test(mailbox)
+    page = client_a.get(reverse("mailbox_status", args=[mailbox.pk])).content.decode()
+    assert "No test worker has picked this up yet" not in page
+    ConnectionTest.objects.filter(pk=test.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+    page = client_a.get(reverse("mailbox_status", args=[mailbox.pk])).content.decode()
+    assert "No test worker has picked this up yet" in page and "hx-trigger" in page
