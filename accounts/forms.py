@@ -14,6 +14,21 @@ SECURE_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS")]
 ALL_CHOICES = SECURE_CHOICES + [("none", "None (unencrypted)")]
 
 
+# Fields autodetection fills in. The hint requests send them back (never the password)
+# with the values last filled in, so a later answer keeps whatever the user changed.
+AUTOFILLED = (
+    "username",
+    "smtp_username",
+    "imap_username",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+)
+
+
 class ThrottledLoginForm(AuthenticationForm):
     """Django's sign-in, refusing further tries after repeated failures."""
 
@@ -67,18 +82,7 @@ class MailboxForm(forms.ModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "email",
-            "username",
-            "smtp_username",
-            "imap_username",
-            "smtp_host",
-            "smtp_port",
-            "smtp_security",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-        ]
+        fields = ["email", *AUTOFILLED]
         help_texts = {
             "username": "Leave empty if your username is your email address.",
             "smtp_username": "Only if sending needs a different username than receiving.",
@@ -148,21 +152,6 @@ class MailboxForm(forms.ModelForm):
         if commit:
             mailbox.save()
         return mailbox
-
-
-# Fields autodetection fills in. The hint requests send them back (never the password)
-# with the values last filled in, so a later answer keeps whatever the user changed.
-AUTOFILLED = (
-    "username",
-    "smtp_username",
-    "imap_username",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "imap_host",
-    "imap_port",
-    "imap_security",
-)
 
 
 def keep_user_edits(initial: dict, submitted) -> dict:

@@ -8,7 +8,7 @@ from .classify import classify
 from .errors import ProbeError
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
-from .transport import NONE, SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
 
 # Gmail's pre-SPECIAL-USE way of flagging folders; imaplib refuses unknown commands.
 imaplib.Commands.setdefault("XLIST", ("AUTH", "SELECTED"))
@@ -20,32 +20,18 @@ MAX_LINES = 200_000
 MAX_FOLDERS = 20_000  # real mailboxes have hundreds; tens of thousands is a hostile server
 
 
-class GuardedIMAP4(imaplib.IMAP4):
+class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
     """imaplib, but every socket comes from the guard, every step and line is recorded,
     and the server cannot make us read without bound."""
 
     def __init__(self, rec: StepRecorder, server: ServerSettings, config: ProbeConfig, deadline):
-        self.rec = rec
-        self.server = server
-        self.config = config
-        self.deadline = deadline
-        self.context = tls_context(config)
+        self._guard_setup(rec, server, config, deadline)
         self.bytes_read = 0
         self.lines_read = 0
         super().__init__(server.host, server.port, timeout=config.timeout)
 
     def _create_socket(self, timeout):
-        sock = open_socket(
-            self.rec,
-            self.host,
-            self.port,
-            self.server.security == SSL,
-            self.config,
-            self.deadline,
-            self.context,
-        )
-        self.rec.begin("greeting")
-        return sock
+        return self._guarded_socket(self.host, self.port)
 
     def _count(self, size: int) -> None:
         self.bytes_read += size

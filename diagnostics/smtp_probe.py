@@ -7,33 +7,25 @@ from . import errors, replies
 from .classify import classify
 from .errors import ProbeError
 from .steps import Deadline, ProbeConfig, StepRecorder
-from .transport import NONE, SSL, STARTTLS, ServerSettings, describe_tls, open_socket, tls_context
+from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
 
 MAX_REPLY_LINES = 200
 MAX_LINE = 8192
 
 
-class GuardedSMTP(smtplib.SMTP):
+class GuardedSMTP(GuardedClient, smtplib.SMTP):
     """smtplib, but every socket comes from the guard, every step and line is recorded,
     and no reply can grow without bound."""
 
     def __init__(self, rec: StepRecorder, server: ServerSettings, config: ProbeConfig, deadline):
-        self.rec = rec
-        self.server = server
-        self.config = config
-        self.deadline = deadline
-        self.context = tls_context(config)
+        self._guard_setup(rec, server, config, deadline)
         self.first_line = b""
         super().__init__(local_hostname=config.ehlo_name, timeout=config.timeout)
 
     def _get_socket(self, host, port, timeout):
         # smtplib only sets _host (the name STARTTLS verifies) in its constructor.
         self._host = host
-        sock = open_socket(
-            self.rec, host, port, self.server.security == SSL, self.config, self.deadline, self.context
-        )
-        self.rec.begin("greeting")
-        return sock
+        return self._guarded_socket(host, port)
 
     def send(self, s):
         self.rec.transcript.client(s if isinstance(s, str) else s.decode("utf-8", "replace"))

@@ -45,6 +45,24 @@ def _context(ca_file: str) -> ssl.SSLContext:
     return context
 
 
+class GuardedClient:
+    """What the SMTP and IMAP clients share: the recorder, settings, deadline and TLS context."""
+
+    def _guard_setup(self, rec, server: ServerSettings, config: ProbeConfig, deadline: Deadline) -> None:
+        self.rec = rec
+        self.server = server
+        self.config = config
+        self.deadline = deadline
+        self.context = tls_context(config)
+
+    def _guarded_socket(self, host: str, port: int):
+        sock = open_socket(
+            self.rec, host, port, self.server.security == SSL, self.config, self.deadline, self.context
+        )
+        self.rec.begin("greeting")
+        return sock
+
+
 def describe_tls(sock: ssl.SSLSocket) -> str:
     cipher = sock.cipher()
     return f"{sock.version()}, {cipher[0] if cipher else 'unknown cipher'}"
