@@ -1,9 +1,7 @@
 """The whole flow through a real Celery worker process:
 form post -> task on the broker -> steps written live -> final partial."""
 
-import base64
 import time
-import urllib.parse
 from http import HTTPStatus
 
 import pytest
@@ -11,6 +9,7 @@ from celery.signals import before_task_publish
 from django.urls import reverse
 
 from accounts.models import Mailbox
+from tests.leaks import leak_forms
 from tests.servers.raw import silent
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -18,17 +17,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 PASSWORD = 'Wörker-Secret "quoted" 42'
 
 
-def _leak_forms(secret: str) -> list[str]:
-    return [
-        secret,
-        base64.b64encode(secret.encode()).decode(),
-        urllib.parse.quote(secret),
-        urllib.parse.quote_plus(secret),
-    ]
-
-
 def assert_no_leak(text: str, secret: str = PASSWORD) -> None:
-    for form in _leak_forms(secret):
+    for form in leak_forms(secret):
         assert form not in text
 
 

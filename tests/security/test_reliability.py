@@ -1,9 +1,7 @@
 """Reliability: a killed worker, a broker that is down, and secrets nowhere in the open."""
 
-import base64
 import signal
 import time
-import urllib.parse
 import uuid
 from datetime import timedelta
 from http import HTTPStatus
@@ -18,6 +16,7 @@ from accounts.models import Mailbox
 from diagnostics import flows
 from diagnostics.models import ConnectionTest
 from tests.conftest import spawn_worker
+from tests.leaks import leak_forms
 from tests.servers.raw import silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,13 +108,7 @@ def test_pages_keep_working_when_the_broker_is_down(client_a, user, broker_down)
 
 
 def _forms(secret: str) -> list[bytes]:
-    raw = secret.encode()
-    return [
-        raw,
-        base64.b64encode(raw),
-        urllib.parse.quote(secret).encode(),
-        urllib.parse.quote_plus(secret).encode(),
-    ]
+    return [form.encode() for form in leak_forms(secret)]
 
 
 def _broker_contents() -> list[bytes]:
