@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
-from diagnostics import validate
-from diagnostics.autodetect import service as autodetect_service
-from diagnostics.errors import ProbeError
-from diagnostics.runner import policy_errors
-from diagnostics.usernames import normalize_app_password
+from diagnostics import autodetection as autodetect_service
+from diagnostics.net import validate
+from diagnostics.net.errors import ProbeError
+from diagnostics.net.runner import policy_errors
+from diagnostics.net.usernames import normalize_app_password
 
 from .models import Mailbox
 

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from diagnostics.transport import ServerSettings
+from diagnostics.net.transport import ServerSettings
 
 from . import crypto
 
@@ -64,7 +64,7 @@ class Mailbox(models.Model):
         return specific or self.username or self.email
 
     def _server(self, protocol: str) -> ServerSettings:
-        from diagnostics.usernames import alternate_username
+        from diagnostics.net.usernames import alternate_username
 
         login = self.login_name(protocol)
         return ServerSettings(

@@ -7,11 +7,11 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
-from diagnostics import providers, validate
-from diagnostics.autodetect import service as autodetect_service
-from diagnostics.errors import ProbeError
+from diagnostics import autodetection as autodetect_service
 from diagnostics.flows import apply_fix, choose_sent_folder, start_test
 from diagnostics.models import TestError
+from diagnostics.net import providers, validate
+from diagnostics.net.errors import ProbeError
 
 from .forms import AUTOFILLED, MailboxForm, SignupForm, initial_for, keep_user_edits
 from .models import Mailbox

@@ -39,10 +39,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from diagnostics import directory  # noqa: E402
-from diagnostics.autodetect import cascade, dnsq, service  # noqa: E402
-from diagnostics.autodetect.config import AutodetectConfig  # noqa: E402
-from diagnostics.steps import ProbeConfig  # noqa: E402
+from diagnostics import autodetection as service  # noqa: E402
+from diagnostics.net import directory  # noqa: E402
+from diagnostics.net.autodetect import cascade, dnsq  # noqa: E402
+from diagnostics.net.autodetect.config import AutodetectConfig  # noqa: E402
+from diagnostics.net.steps import ProbeConfig  # noqa: E402
 from tests.autodetect.web import WebServer, hang  # noqa: E402
 from tests.servers.tls import TestPKI  # noqa: E402
 

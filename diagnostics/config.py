@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .steps import ProbeConfig
+from .net.steps import ProbeConfig
 
 DEFAULT_PORTS = ProbeConfig.allowed_ports
 

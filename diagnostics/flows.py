@@ -3,18 +3,18 @@
 import logging
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.crypto import DecryptionError
 from accounts.models import Mailbox
 
-from . import errors, limits
+from . import dispatch, limits
 from .config import probe_config
-from .errors import ErrorReport
 from .models import ConnectionTest, TestError, TestStep
-from .runner import CONNECTED, run_probes
+from .net import errors
+from .net.errors import ErrorReport
+from .net.runner import CONNECTED, run_probes
 from .step_writer import writer
 
 log = logging.getLogger(__name__)
@@ -63,10 +63,8 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
 
 def enqueue(test_id: int) -> bool:
     """Send the task with the test's id only; a broker outage leaves a clear message."""
-    from .tasks import run_connection_test
-
     try:
-        run_connection_test.apply_async((test_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+        dispatch.send(dispatch.RUN_CONNECTION_TEST, test_id)
     except Exception:  # the broker is down or unreachable: keep the page working
         log.warning("could not enqueue connection test %s", test_id, exc_info=True)
         ConnectionTest.objects.filter(pk=test_id).update(message=QUEUE_DOWN)
@@ -213,7 +211,7 @@ def reap_stuck_tests() -> int:
 
 def apply_fix(mailbox: Mailbox, error: TestError) -> ConnectionTest | None:
     """Apply a suggested fix to the mailbox and test again; None if there is nothing valid to apply."""
-    from . import validate
+    from .net import validate
 
     checks = {
         "smtp_security": validate.security,

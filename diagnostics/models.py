@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from . import errors, reasons
+from .net import errors
 
 
 class ConnectionTest(models.Model):
@@ -105,7 +105,7 @@ class TestError(models.Model):
 
     @property
     def help(self) -> list[str]:
-        return reasons.help_for(self.code, self.reason)
+        return errors.help_for(self.code, self.reason)
 
     @property
     def suggestion_fields(self) -> dict:

@@ -35,7 +35,7 @@ def reap_stuck_tests() -> int:
 def detect_domain(domain: str) -> None:
     """The network autodetection cascade for one domain (never an address); the
     answer goes to the cache, where the form's polling hint reads it."""
-    from .autodetect import service
+    from . import autodetection as service
 
     try:
         service.discover_and_store(domain)

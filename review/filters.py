@@ -10,8 +10,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from diagnostics.errors import CATALOGUE
 from diagnostics.models import ConnectionTest, TestError
+from diagnostics.net.errors import CATALOGUE
 
 NO_PROVIDER = "-"  # the filter value for tests whose provider was not recognised
 CODE_CHOICES = [("", "Any error"), *[(code, f"{code}: {kind.title}") for code, kind in CATALOGUE.items()]]

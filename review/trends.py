@@ -15,8 +15,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from diagnostics.errors import kind
 from diagnostics.models import ConnectionTest, TestError
+from diagnostics.net.errors import kind
 
 from .filters import NO_PROVIDER, period_start
 

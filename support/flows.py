@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
-from diagnostics import providers
 from diagnostics.models import ConnectionTest
+from diagnostics.net import providers
 
 from .imagecheck import CleanImage
 from .models import Message, Screenshot, SupportRequest

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from diagnostics.errors import CATALOGUE
+from diagnostics.net.errors import CATALOGUE
 
 from . import flows
 from .forms import QueueFilterForm, ReplyForm, StatusForm

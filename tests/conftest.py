@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from diagnostics.steps import ProbeConfig
+from diagnostics.net.steps import ProbeConfig
 
 pytest_plugins = ["tests.servers.fixtures"]
 

@@ -28,7 +28,7 @@ def test_it_flags_app_code_that_bypasses_the_guard(raw_server, guard_tripwire):
 
 
 def test_it_lets_the_guard_and_test_code_connect(raw_server, probe_config):
-    from diagnostics import guard
+    from diagnostics.net import guard
     from tests.servers.raw import silent
 
     server = raw_server(silent)

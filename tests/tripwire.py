@@ -1,4 +1,4 @@
-"""A test tripwire: app code may reach the network only through diagnostics.guard.
+"""A test tripwire: app code may reach the network only through diagnostics.net.guard.
 
 It wraps socket.connect. A connection is fine when the guard is making it, when it
 goes to our own infrastructure (database, Redis) or a DNS query, or when test code
@@ -37,7 +37,7 @@ class Tripwire:
         while frame is not None:
             filename = frame.f_code.co_filename
             module = frame.f_globals.get("__name__", "")
-            if module == "diagnostics.guard" and frame.f_code.co_name == "open_connection":
+            if module == "diagnostics.net.guard" and frame.f_code.co_name == "open_connection":
                 return
             if module.startswith(("dns.", "redis.", "kombu.", "celery.", "psycopg")):
                 return

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
-from diagnostics.autodetect.config import AutodetectConfig
-from diagnostics.steps import ProbeConfig
+from diagnostics.net.autodetect.config import AutodetectConfig
+from diagnostics.net.steps import ProbeConfig
 
 from .web import WebServer
 

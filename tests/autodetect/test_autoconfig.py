@@ -1,9 +1,11 @@
 """The domain's own autoconfig file over local HTTPS and HTTP servers: parsing,
 placeholders, fallbacks, and hostile answers (each a clear result, no crash)."""
 
-from diagnostics.autodetect.cascade import discover
-from diagnostics.autodetect.detection import from_discovery
-from diagnostics.autodetect.model import fill, fill_domain
+import pytest
+
+from diagnostics.net.autodetect.cascade import discover
+from diagnostics.net.autodetect.detection import from_discovery
+from diagnostics.net.autodetect.model import fill, fill_domain
 
 from .conftest import autoconfig_xml, web_host
 from .web import endless, redirect
@@ -188,3 +190,11 @@ def test_it_notes_servers_that_only_take_oauth(config, dns, https_server):
     https_server.routes[SUBDOMAIN] = (200, body, {})
     result = discover("acme.test", config)
     assert any("only accepts OAuth" in note for note in result.notes)
+
+
+@pytest.mark.parametrize("port", [25, 22, 6379, 8080])
+def test_it_follows_redirects_to_web_ports_only(config, dns, https_server, port):
+    web_host(dns, "autoconfig.acme.test", "files.hoster.test")
+    https_server.routes[SUBDOMAIN] = redirect(f"https://files.hoster.test:{port}/config.xml")
+    (report, _) = _report(discover("acme.test", config), "autoconfig")
+    assert report.status == "failed" and f"redirected to port {port}" in report.detail

@@ -8,7 +8,7 @@ import json
 from django.core.cache import cache
 from django.core.management import call_command
 
-from diagnostics.autodetect import service
+from diagnostics import autodetection as service
 
 from .conftest import autoconfig_xml, web_host
 

@@ -3,7 +3,7 @@ a faster one, and nothing runs past the deadline."""
 
 import time
 
-from diagnostics.autodetect.cascade import discover
+from diagnostics.net.autodetect.cascade import discover
 
 from .conftest import autoconfig_xml, web_host
 from .web import hang, slow

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from diagnostics import directory, guard, providers
-from diagnostics.autodetect import detect
-from diagnostics.directory import ADDRESS, LOCAL_PART, POLICIES, SSO_REQUIRED, UNSUPPORTED
+from diagnostics.autodetection import detect
+from diagnostics.net import directory, guard, providers
+from diagnostics.net.directory import ADDRESS, LOCAL_PART, POLICIES, SSO_REQUIRED, UNSUPPORTED
 
 PROVIDERS = directory.PROVIDERS
 BY_DOMAIN = [(p.id, d) for p in PROVIDERS for d in p.domains]

@@ -3,8 +3,8 @@
 
 import pytest
 
-from diagnostics.autodetect.cascade import discover
-from diagnostics.autodetect.probe import NotAServer, probe
+from diagnostics.net.autodetect.cascade import discover
+from diagnostics.net.autodetect.probe import NotAServer, probe
 
 from .conftest import web_host
 

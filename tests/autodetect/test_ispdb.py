@@ -1,6 +1,6 @@
 """The ISPDB fallback, at a configurable base URL pointed at a local server."""
 
-from diagnostics.autodetect.cascade import discover
+from diagnostics.net.autodetect.cascade import discover
 
 from .conftest import autoconfig_xml, web_host
 

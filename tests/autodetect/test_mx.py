@@ -1,8 +1,8 @@
 """The MX step against a local DNS server: custom domains at Workspace, Microsoft
 365, Zoho (by region) and Fastmail."""
 
-from diagnostics.autodetect.cascade import discover
-from diagnostics.autodetect.detection import from_discovery
+from diagnostics.net.autodetect.cascade import discover
+from diagnostics.net.autodetect.detection import from_discovery
 
 from .conftest import autoconfig_xml, web_host
 

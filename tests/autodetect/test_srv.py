@@ -1,7 +1,7 @@
 """RFC 6186 SRV records against a local DNS server."""
 
-from diagnostics.autodetect.cascade import discover
-from diagnostics.autodetect.detection import from_discovery
+from diagnostics.net.autodetect.cascade import discover
+from diagnostics.net.autodetect.detection import from_discovery
 
 
 def _srv(dns, domain, service, port, target, priority=0, weight=1):

@@ -8,8 +8,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Mailbox
-from diagnostics import tasks
-from diagnostics.autodetect import service
+from diagnostics import autodetection as service
+from diagnostics import dispatch, tasks
 
 from .conftest import autoconfig_xml, web_host
 
@@ -20,7 +20,7 @@ HTMX = {"HX-Request": "true"}
 def queued(monkeypatch):
     """Capture what the web process sends to the worker instead of running a broker."""
     calls = []
-    monkeypatch.setattr(tasks.detect_domain, "apply_async", lambda args, **kw: calls.append(args))
+    monkeypatch.setattr(dispatch, "send", lambda task, *args: calls.append(args))
     return calls
 
 
@@ -146,7 +146,7 @@ def test_it_still_offers_the_form_when_the_broker_is_down(client_a, dns, monkeyp
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.detect_domain, "apply_async", broken)
+    monkeypatch.setattr(dispatch, "send", broken)
     body = _hint(client_a, "jane@acme.test").content.decode()
     assert "every 1s" not in body and 'name="password"' in body
     assert cache.get(service.PENDING_PREFIX + "acme.test") is None

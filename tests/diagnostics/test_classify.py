@@ -4,7 +4,7 @@ import errno
 
 import pytest
 
-from diagnostics.classify import classify
+from diagnostics.net.classify import classify
 
 
 @pytest.mark.parametrize("code", [errno.EHOSTUNREACH, errno.ENETUNREACH])

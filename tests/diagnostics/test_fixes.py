@@ -1,5 +1,5 @@
-from diagnostics.fixes import _candidates
-from diagnostics.transport import ServerSettings
+from diagnostics.net.fixes import _candidates
+from diagnostics.net.transport import ServerSettings
 
 
 def _server(port, security):

@@ -2,9 +2,9 @@ import ipaddress
 
 import pytest
 
-from diagnostics import errors, guard
-from diagnostics.errors import ProbeError
-from diagnostics.steps import ProbeConfig
+from diagnostics.net import errors, guard
+from diagnostics.net.errors import ProbeError
+from diagnostics.net.steps import ProbeConfig
 
 BLOCKED = [
     "127.0.0.1",
@@ -25,12 +25,25 @@ BLOCKED = [
     "2002:7f00:1::",  # 6to4 around 127.0.0.1
     "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo around 127.0.0.1
     "64:ff9b::a00:1",  # NAT64 around 10.0.0.1
+    "::ffff:0:7f00:1",  # IPv4-translated (RFC 6145) around 127.0.0.1
+    "::ffff:0:a00:1",  # IPv4-translated around 10.0.0.1
+    "::7f00:1",  # IPv4-compatible around 127.0.0.1
+    "2600::5efe:7f00:1",  # ISATAP around 127.0.0.1
+    "2600::200:5efe:a00:1",  # ISATAP (universal bit) around 10.0.0.1
 ]
+# Forms that embed an IPv4 address are refused even around a public one: no mail
+# server needs them, and each is a way past a check that reads only IPv6.
+EMBEDDED_PUBLIC = ["::ffff:8.8.8.8", "::ffff:0:808:808", "::808:808", "2002:808:808::1", "2600::5efe:808:808"]
 PUBLIC = ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "64:ff9b::808:808"]
 
 
 @pytest.mark.parametrize("address", BLOCKED)
 def test_it_blocks_internal_addresses(address):
+    assert guard.is_blocked(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", EMBEDDED_PUBLIC)
+def test_it_blocks_ipv6_forms_embedding_ipv4_whatever_is_inside(address):
     assert guard.is_blocked(ipaddress.ip_address(address))
 
 

@@ -7,10 +7,10 @@ from hypothesis import strategies as st
 from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.imap_utf7 import encode as encode_utf7
 
-from diagnostics import errors, replies
-from diagnostics.sent_folder import find_sent, parse_list
-from diagnostics.steps import REDACTED, Redactor
-from diagnostics.transcript import Transcript, mask_client_line
+from diagnostics.net import errors, replies
+from diagnostics.net.redaction import REDACTED, Redactor
+from diagnostics.net.sent_folder import find_sent, parse_list
+from diagnostics.net.transcript import Transcript, mask_client_line
 
 folder_names = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40

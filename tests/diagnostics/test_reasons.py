@@ -10,10 +10,11 @@ import threading
 
 import pytest
 
-from diagnostics.imap_probe import probe_imap
-from diagnostics.smtp_probe import probe_smtp
-from diagnostics.steps import Redactor, StepRecorder
-from diagnostics.transport import ServerSettings
+from diagnostics.net.imap_probe import probe_imap
+from diagnostics.net.redaction import Redactor
+from diagnostics.net.smtp_probe import probe_smtp
+from diagnostics.net.steps import StepRecorder
+from diagnostics.net.transport import ServerSettings
 from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
 from tests.servers.raw import send_then_close, send_then_hang
 
@@ -468,7 +469,7 @@ def test_non_ascii_password_over_dovecot(probe_config, dovecot):
 
 def test_probes_end_quickly_when_both_servers_misbehave_together(probe_config, raw_server):
     """The runner still returns when the threads fail at once (no deadlock on the step queue)."""
-    from diagnostics.runner import run_probes
+    from diagnostics.net.runner import run_probes
 
     bad = raw_server(send_then_close(b"554 no\r\n"))
     done = threading.Event()

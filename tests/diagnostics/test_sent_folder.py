@@ -1,4 +1,4 @@
-from diagnostics.sent_folder import find_sent, parse_list
+from diagnostics.net.sent_folder import find_sent, parse_list
 
 
 def _names(data):

@@ -7,11 +7,12 @@ import socket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagnostics import guard, validate
-from diagnostics.errors import ProbeError
-from diagnostics.smtp_probe import GuardedSMTP
-from diagnostics.steps import Deadline, ProbeConfig, Redactor, StepRecorder
-from diagnostics.transport import ServerSettings
+from diagnostics.net import guard, validate
+from diagnostics.net.errors import ProbeError
+from diagnostics.net.redaction import Redactor
+from diagnostics.net.smtp_probe import GuardedSMTP
+from diagnostics.net.steps import Deadline, ProbeConfig, StepRecorder
+from diagnostics.net.transport import ServerSettings
 
 hosts = st.one_of(
     st.text(max_size=300),
@@ -98,8 +99,8 @@ xml_texts = st.one_of(
 @settings(max_examples=300)
 @given(xml_texts)
 def test_the_autoconfig_reader_raises_only_its_own_error(body):
-    from diagnostics.autodetect.autoconfig import parse
-    from diagnostics.autodetect.model import SourceFailed
+    from diagnostics.net.autodetect.autoconfig import parse
+    from diagnostics.net.autodetect.model import SourceFailed
 
     with contextlib.suppress(SourceFailed):
         parse(body, "example.test", "autoconfig", "high", "https://autoconfig.example.test/")

@@ -3,10 +3,11 @@ only mail ports are reachable for hosts that are not exempt."""
 
 import pytest
 
-from diagnostics import guard
-from diagnostics.smtp_probe import probe_smtp
-from diagnostics.steps import ProbeConfig, Redactor, StepRecorder
-from diagnostics.transport import ServerSettings
+from diagnostics.net import guard
+from diagnostics.net.redaction import Redactor
+from diagnostics.net.smtp_probe import probe_smtp
+from diagnostics.net.steps import ProbeConfig, StepRecorder
+from diagnostics.net.transport import ServerSettings
 
 # Each form must be refused before any connection: none of these is ever contacted.
 SSRF_FORMS = [
@@ -16,7 +17,8 @@ SSRF_FORMS = [
     "[::1]", "::1", "[::]", "[::ffff:127.0.0.1]", "::ffff:7f00:1", "::ffff:169.254.169.254",
     "fc00::1", "fd12:3456::1", "fe80::1", "[fe80::1%25eth0]", "2002:7f00:1::1", "2002:a9fe:a9fe::",
     "2001:0:4136:e378:8000:63bf:80ff:fffe", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "64:ff9b:1::1",
-    "ff02::1", "::127.0.0.1",
+    "ff02::1", "::127.0.0.1", "::ffff:0:7f00:1", "[::ffff:0:127.0.0.1]", "::ffff:0:a9fe:a9fe",
+    "2600::5efe:7f00:1", "2600::200:5efe:a00:1",
 ]  # fmt: skip
 
 

@@ -6,9 +6,9 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from diagnostics import validate
-from diagnostics.autodetect import detect
-from diagnostics.errors import ProbeError
+from diagnostics.autodetection import detect
+from diagnostics.net import validate
+from diagnostics.net.errors import ProbeError
 
 
 class Command(BaseCommand):

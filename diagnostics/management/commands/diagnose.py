@@ -9,13 +9,13 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnostics import validate
-from diagnostics.autodetect import detect
+from diagnostics.autodetection import detect
 from diagnostics.config import probe_config
-from diagnostics.errors import ErrorReport, ProbeError
-from diagnostics.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
-from diagnostics.transport import SECURITY_CHOICES, ServerSettings
-from diagnostics.usernames import alternate_username, normalize_app_password
+from diagnostics.net import validate
+from diagnostics.net.errors import ErrorReport, ProbeError
+from diagnostics.net.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
+from diagnostics.net.transport import SECURITY_CHOICES, ServerSettings
+from diagnostics.net.usernames import alternate_username, normalize_app_password
 
 PROTOCOLS = ("smtp", "imap")
 

@@ -23,7 +23,7 @@ USER_AGENT = "EmailAccountCenter-autodetect/1"
 
 class FetchError(Exception):
     """reason: bad_url, dns, blocked, connect, tls, timeout, http_status, too_large,
-    redirect_loop, too_many_redirects, insecure_redirect, bad_response."""
+    redirect_loop, too_many_redirects, insecure_redirect, redirect_port, bad_response."""
 
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
@@ -97,8 +97,24 @@ def _one(url: str, config: ProbeConfig, deadline: Deadline, max_bytes: int):
         conn.close()
 
 
-def fetch(url: str, config: ProbeConfig, timeout: float, max_bytes: int = 1_000_000, max_redirects: int = 3):
-    """GET url, following up to max_redirects redirects; raises FetchError."""
+def _port(url: str) -> int | None:
+    parts = urlsplit(url)
+    try:
+        return parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+
+
+def fetch(
+    url: str,
+    config: ProbeConfig,
+    timeout: float,
+    max_bytes: int = 1_000_000,
+    max_redirects: int = 3,
+    web_ports: tuple[int, ...] = (80, 443),
+):
+    """GET url, following up to max_redirects redirects, each to a web port only;
+    raises FetchError."""
     deadline = Deadline(max(0.05, timeout))
     seen = [url]
     try:
@@ -135,6 +151,12 @@ def fetch(url: str, config: ProbeConfig, timeout: float, max_bytes: int = 1_000_
                 raise FetchError("bad_response", f"{url} redirected without a Location.")
             if urlsplit(url).scheme == "https" and urlsplit(target).scheme != "https":
                 raise FetchError("insecure_redirect", f"{url} redirected from https to {target}.")
+            if _port(target) not in web_ports:
+                raise FetchError(
+                    "redirect_port",
+                    f"{url} redirected to port {_port(target)}; only the web ports "
+                    f"({', '.join(map(str, web_ports))}) are followed.",
+                )
             if target in seen:
                 raise FetchError("redirect_loop", f"{url} redirects in a loop.")
             seen.append(target)

@@ -1,4 +1,4 @@
-"""The cascade's knobs. Plain data: Django settings are read in `service`."""
+"""The cascade's knobs. Plain data: Django settings are read in diagnostics.autodetection."""
 
 from dataclasses import dataclass, field
 
@@ -27,6 +27,11 @@ class AutodetectConfig:
     @property
     def window(self) -> float:
         return self.deadline * self.discovery_share
+
+    @property
+    def web_ports(self) -> tuple[int, ...]:
+        """The only ports an autoconfig or ISPDB redirect may lead to."""
+        return tuple(sorted({80, 443, self.http_port, self.https_port}))
 
     def port(self, standard: int) -> int:
         return self.guess_ports.get(standard, standard)

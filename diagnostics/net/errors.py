@@ -7,6 +7,8 @@ and help from here.
 
 from dataclasses import dataclass, field
 
+from .reasons import specific_help
+
 # The ten categories from the support guide.
 SMTP_AUTH = "smtp_auth"
 IMAP_AUTH = "imap_auth"
@@ -201,6 +203,11 @@ def kind(code: str) -> ErrorKind:
     return CATALOGUE.get(code, CATALOGUE[UNKNOWN])
 
 
+def help_for(code: str, reason: str = "") -> list[str]:
+    """The reason's own advice first, then the category's checklist."""
+    return list(specific_help(reason)) + list(kind(code).help)
+
+
 class ProbeError(Exception):
     """A classified failure of one probe step.
 
@@ -244,8 +251,6 @@ class ErrorReport:
         k = kind(self.code)
         self.code = k.code
         self.title = k.title
-        from .reasons import help_for
-
         self.help = help_for(self.code, self.reason)
         if not self.detail:
             self.detail = k.summary

@@ -103,24 +103,33 @@ def normalize_host(host: str) -> str:
     return ascii_name
 
 
-def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    if ip.ipv4_mapped:
-        return ip.ipv4_mapped
-    if ip.sixtofour:
-        return ip.sixtofour
-    if ip.teredo:
-        return ip.teredo[1]
-    if ip in _NAT64:
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    return None
+# IPv6 forms that carry an IPv4 address inside (RFC 4291 mapped and compatible,
+# RFC 6145 translated, RFC 3056 6to4, RFC 4380 Teredo, RFC 5214 ISATAP). Nothing a
+# mail server needs: they are refused whatever the IPv4 inside, because each is a
+# way to reach 127.0.0.1 or a private network past a check that reads only IPv6.
+_V4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_V4_COMPATIBLE = ipaddress.ip_network("::/96")
+_ISATAP_IDS = (0x00005EFE, 0x02005EFE)
+
+
+def embeds_v4(ip: ipaddress.IPv6Address) -> bool:
+    """True for every IPv6 form that embeds an IPv4 address, except NAT64 (judged by
+    the address inside, since DNS64 networks reach IPv4-only mail servers that way)."""
+    if ip.ipv4_mapped or ip.sixtofour or ip.teredo:
+        return True
+    if ip in _V4_TRANSLATED or ip in _V4_COMPATIBLE:
+        return True
+    return (int(ip) >> 32) & 0xFFFFFFFF in _ISATAP_IDS
 
 
 def is_blocked(ip: IPAddress) -> bool:
-    """True for loopback, private, link-local, shared, reserved and multicast space."""
+    """True for loopback, private, link-local, shared, reserved and multicast space,
+    and for IPv6 forms that embed an IPv4 address."""
     if isinstance(ip, ipaddress.IPv6Address):
-        inner = _embedded_v4(ip)
-        if inner is not None:
-            return is_blocked(inner)
+        if embeds_v4(ip):
+            return True
+        if ip in _NAT64:
+            return is_blocked(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
         return any(ip in net for net in _BLOCKED_V6) or not ip.is_global
     return any(ip in net for net in _BLOCKED_V4) or not ip.is_global
 

@@ -6,6 +6,7 @@ these tries never count against the account's login attempts.
 """
 
 import contextlib
+from collections.abc import Callable
 
 from . import errors
 from .errors import ProbeError
@@ -36,37 +37,26 @@ def _candidates(protocol: str, server: ServerSettings) -> list[tuple[int, str]]:
     return unique
 
 
-def _speaks(protocol: str, server: ServerSettings, config: ProbeConfig, seconds: float, rec) -> bool:
-    """Whether the server gets as far as the login step in this mode."""
-    from .imap_probe import GuardedIMAP4
-    from .smtp_probe import GuardedSMTP
+# How a protocol checks that a server gets as far as the login step in a mode; the
+# probes pass theirs in, so that this module needs neither probe.
+Speaks = Callable[[ServerSettings, ProbeConfig, Deadline, StepRecorder], bool]
 
+
+def _speaks(speaks: Speaks, server: ServerSettings, config: ProbeConfig, seconds: float, rec) -> bool:
     deadline = Deadline(seconds)
-    client = None
     try:
-        if protocol == "smtp":
-            client = GuardedSMTP(rec, server, config, deadline)
-            code, _ = client.connect(server.host, server.port)
-            if code != 220 or client.ehlo()[0] != 250:
-                return False
-            if server.security == STARTTLS:
-                if not client.has_extn("starttls"):
-                    return False
-                client.starttls(context=client.context)
-            return True
-        client = GuardedIMAP4(rec, server, config, deadline)
-        if server.security == STARTTLS:
-            if "STARTTLS" not in client.capabilities:
-                return False
-            client.starttls(ssl_context=client.context)
-        return True
+        return speaks(server, config, deadline, rec)
     except Exception:  # any failure simply means "not this mode"
         return False
     finally:
         deadline.cancel()
-        if client is not None and getattr(client, "sock", None) is not None:
-            with contextlib.suppress(OSError):
-                client.sock.close()
+
+
+def close_quietly(client) -> None:
+    """Drop a trial connection without a goodbye."""
+    if client is not None and getattr(client, "sock", None) is not None:
+        with contextlib.suppress(OSError):
+            client.sock.close()
 
 
 def suggest_tls_fix(
@@ -76,6 +66,7 @@ def suggest_tls_fix(
     config: ProbeConfig,
     deadline: Deadline,
     rec: StepRecorder,
+    speaks: Speaks,
 ) -> ProbeError:
     """Return the error, with a suggestion attached when another mode works."""
     if error.suggestion is not None or not _points_to_other_mode(server, error):
@@ -87,7 +78,7 @@ def suggest_tls_fix(
             break
         trial = ServerSettings(server.host, port, security, server.username)
         rec.transcript.note(f"checking {SECURITY_LABELS[security]} on port {port}")
-        if not _speaks(protocol, trial, config, min(config.timeout, remaining), scratch):
+        if not _speaks(speaks, trial, config, min(config.timeout, remaining), scratch):
             continue
         wanted, had = SECURITY_LABELS[security], SECURITY_LABELS[server.security]
         suggestion = {f"{protocol}_security": security}

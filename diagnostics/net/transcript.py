@@ -7,7 +7,7 @@ value-based Redactor, which catches a server that echoes the password back.
 
 import re
 
-from .steps import REDACTED, Redactor
+from .redaction import REDACTED, Redactor
 
 MAX_LINE = 300
 MAX_LINES = 400

@@ -1,10 +1,9 @@
 """Advice for each finer cause (`reason`) of an error, in our own words.
 
 The category's checklist lives in errors.CATALOGUE; a reason adds what is specific
-to it, shown first.
+to it, shown first (errors.help_for puts the two together). Data only: this module
+imports nothing of ours.
 """
-
-from .errors import kind
 
 # Advice specific to a finer cause; shown before the category's general checklist.
 REASON_HELP: dict[str, tuple[str, ...]] = {
@@ -144,9 +143,9 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
 }
 
 
-def help_for(code: str, reason: str = "") -> list[str]:
-    """The reason's own advice first, then the category's checklist."""
+def specific_help(reason: str) -> tuple[str, ...]:
+    """The advice for one reason, or nothing when it has none of its own."""
     specific = REASON_HELP.get(reason)
     if specific is None and reason.startswith("wrong_protocol"):
         specific = REASON_HELP["wrong_protocol"]
-    return list(specific or ()) + list(kind(code).help)
+    return tuple(specific or ())

@@ -12,8 +12,9 @@ from . import errors
 from .errors import ErrorReport, ProbeError
 from .imap_probe import probe_imap
 from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
+from .redaction import Redactor
 from .smtp_probe import probe_smtp
-from .steps import ProbeConfig, Redactor, Step, StepRecorder
+from .steps import ProbeConfig, Step, StepRecorder
 from .transport import ServerSettings
 
 CONNECTED, FAILED = "connected", "failed"

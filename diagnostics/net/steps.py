@@ -1,6 +1,5 @@
 """Named, timed probe steps, the per-test deadline, and redaction of secrets."""
 
-import base64
 import contextlib
 import socket
 import threading
@@ -8,7 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-REDACTED = "[redacted]"
+from .redaction import Redactor
+from .transcript import Transcript
+
 MAX_DETAIL = 500
 
 
@@ -36,27 +37,6 @@ class Step:
 
     def as_dict(self) -> dict:
         return asdict(self)
-
-
-class Redactor:
-    """Removes a password, in the forms it travels in, from any text."""
-
-    def __init__(self, password: str, usernames: tuple[str, ...] = ()):
-        forms: set[str] = set()
-        if password:
-            raw = password.encode()
-            forms.add(password)
-            forms.add(base64.b64encode(raw).decode())
-            for user in usernames:
-                for blob in (b"\0" + user.encode() + b"\0" + raw, user.encode() + b"\0" + raw):
-                    forms.add(base64.b64encode(blob).decode())
-        # Longest first so that a password inside a longer token goes with the token.
-        self.forms = sorted((f for f in forms if f), key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.forms:
-            text = text.replace(secret, REDACTED)
-        return text
 
 
 def short(text: str, limit: int = MAX_DETAIL) -> str:
@@ -112,8 +92,6 @@ class StepRecorder:
     """Records the steps of one protocol test; at most one step is open at a time."""
 
     def __init__(self, protocol: str, emit: Callable[[Step], None], redact: Redactor, transcript=None):
-        from .transcript import Transcript
-
         self.protocol = protocol
         self.emit = emit
         self.redact = redact

@@ -11,7 +11,12 @@ def _get(ctx, key: str, confidence: str) -> Finding | None:
     url = ctx.config.ispdb_url.rstrip("/") + "/" + key
     try:
         fetched = fetch(
-            url, ctx.config.probe, ctx.remaining(), ctx.config.max_bytes, ctx.config.max_redirects
+            url,
+            ctx.config.probe,
+            ctx.remaining(),
+            ctx.config.max_bytes,
+            ctx.config.max_redirects,
+            web_ports=ctx.config.web_ports,
         )
     except FetchError as exc:
         if exc.reason in ("http_status", "dns"):

@@ -11,16 +11,17 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from .. import directory
-from ..config import probe_config
-from ..directory import Provider
-from ..directory.names import is_public
-from ..errors import ProbeError
-from ..guard import normalize_host
-from . import cascade
-from .config import AutodetectConfig
-from .detection import Detection, conventional, from_discovery
-from .model import Discovery
+from . import dispatch
+from .config import probe_config
+from .net import directory
+from .net.autodetect import cascade
+from .net.autodetect.config import AutodetectConfig
+from .net.autodetect.detection import Detection, conventional, from_discovery
+from .net.autodetect.model import Discovery
+from .net.directory import Provider
+from .net.directory.names import is_public
+from .net.errors import ProbeError
+from .net.guard import normalize_host
 
 log = logging.getLogger(__name__)
 
@@ -112,15 +113,13 @@ def _spend(budget: str) -> bool:
 def start_lookup(domain: str, budget: str = "") -> bool:
     """Queue the network cascade for a domain unless it is already queued; False
     when the user's budget is spent or the broker cannot take it."""
-    from ..tasks import detect_domain
-
     if not cache.add(PENDING_PREFIX + domain, 1, timeout=int(settings.AUTOCONFIG_DEADLINE) + 30):
         return True
     if not _spend(budget):
         cache.delete(PENDING_PREFIX + domain)
         return False
     try:
-        detect_domain.apply_async((domain,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+        dispatch.send(dispatch.DETECT_DOMAIN, domain)
     except Exception:  # broker down: the form still works with typed-in settings
         log.warning("could not queue autodetection for %s", domain, exc_info=True)
         cache.delete(PENDING_PREFIX + domain)

@@ -6,6 +6,7 @@ import imaplib
 from . import errors, replies
 from .classify import classify
 from .errors import ProbeError
+from .fixes import close_quietly, suggest_tls_fix
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
@@ -204,12 +205,23 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred:
     return sent, usable
 
 
+def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec: StepRecorder) -> bool:
+    """Whether the server gets as far as the login step in this mode (for TLS fixes)."""
+    client = GuardedIMAP4(rec, server, config, deadline)
+    try:
+        if server.security == STARTTLS:
+            if "STARTTLS" not in client.capabilities:
+                return False
+            client.starttls(ssl_context=client.context)
+        return True
+    finally:
+        close_quietly(client)
+
+
 def probe_imap(
     server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder, preferred_sent: str = ""
 ):
     """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None)."""
-    from .fixes import suggest_tls_fix
-
     deadline = Deadline(config.deadline)
     client = None
     try:
@@ -224,7 +236,7 @@ def probe_imap(
         folders = getattr(error, "folders", None) or []
         _close(client)
         client = None
-        return None, folders, suggest_tls_fix("imap", server, error, config, deadline, rec)
+        return None, folders, suggest_tls_fix("imap", server, error, config, deadline, rec, speaks)
     finally:
         deadline.cancel()
         _close(client)

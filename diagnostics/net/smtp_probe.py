@@ -6,6 +6,7 @@ import smtplib
 from . import errors, replies
 from .classify import classify
 from .errors import ProbeError
+from .fixes import close_quietly, suggest_tls_fix
 from .steps import Deadline, ProbeConfig, StepRecorder
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
 
@@ -183,10 +184,24 @@ def _run(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
     _auth(client, server, password)
 
 
+def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec: StepRecorder) -> bool:
+    """Whether the server gets as far as the login step in this mode (for TLS fixes)."""
+    client = GuardedSMTP(rec, server, config, deadline)
+    try:
+        code, _ = client.connect(server.host, server.port)
+        if code != 220 or client.ehlo()[0] != 250:
+            return False
+        if server.security == STARTTLS:
+            if not client.has_extn("starttls"):
+                return False
+            client.starttls(context=client.context)
+        return True
+    finally:
+        close_quietly(client)
+
+
 def probe_smtp(server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder):
     """Run the SMTP test; return None on success or the ProbeError that ended it."""
-    from .fixes import suggest_tls_fix
-
     deadline = Deadline(config.deadline)
     client = None
     try:
@@ -200,7 +215,7 @@ def probe_smtp(server: ServerSettings, password: str, config: ProbeConfig, rec: 
         error.step = step or ""
         _close(client)
         client = None
-        return suggest_tls_fix("smtp", server, error, config, deadline, rec)
+        return suggest_tls_fix("smtp", server, error, config, deadline, rec, speaks)
     finally:
         deadline.cancel()
         _close(client)

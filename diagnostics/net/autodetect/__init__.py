@@ -1,10 +1,10 @@
 """Autodetection: the right SMTP/IMAP settings for an address.
 
 The cascade (`cascade`, `mx`, `srv`, `autoconfig`, `ispdb`, `guess`, `probe`,
-`http`, `dnsq`) is plain Python; `service` adds Django's settings and cache.
+`http`, `dnsq`) is plain Python; `diagnostics.autodetection` adds Django's
+settings, cache and tasks.
 """
 
 from .detection import Detection
-from .service import detect
 
-__all__ = ["Detection", "detect"]
+__all__ = ["Detection"]

@@ -127,7 +127,12 @@ def fetch_config(url: str, domain: str, secure: bool, ctx) -> Finding:
     source, confidence = (AUTOCONFIG, HIGH) if secure else (AUTOCONFIG_HTTP, LOW)
     try:
         fetched = fetch(
-            url, ctx.config.probe, ctx.remaining(), ctx.config.max_bytes, ctx.config.max_redirects
+            url,
+            ctx.config.probe,
+            ctx.remaining(),
+            ctx.config.max_bytes,
+            ctx.config.max_redirects,
+            web_ports=ctx.config.web_ports,
         )
     except FetchError as exc:
         # No such host or a 404 is the common "this domain publishes nothing".

@@ -1,0 +1,60 @@
+"""The import-linter contracts in pyproject.toml hold today, and each one breaks
+when the import it forbids is added (so none of them can pass vacuously)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("accounts", "diagnostics", "emailcenter", "live", "review", "support")
+LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+        "sys.exit(lint_imports_command())", "--no-cache"]
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(LINT, cwd=tree, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    """A copy of the project's packages and pyproject.toml to break on purpose."""
+    for name in PACKAGES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def _append(path: Path, line: str) -> None:
+    path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+
+
+def test_it_keeps_every_contract_today(tree):
+    result = _lint(tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "contract"),
+    [
+        ("diagnostics/net/guard.py", "import django.conf", "imports nothing of Django"),
+        ("diagnostics/net/autodetect/mx.py", "from django.core.cache import cache", "imports nothing of Django"),
+        ("diagnostics/net/runner.py", "from diagnostics import models", "imports nothing of Django"),
+        ("accounts/views.py", "from diagnostics.net import smtp_probe", "Views never import the probes"),
+        ("review/views.py", "import imaplib", "Views never import the probes"),
+        ("diagnostics/flows.py", "from diagnostics import tasks", "No import cycles"),
+        ("diagnostics/net/reasons.py", "from diagnostics.net.errors import kind", "No import cycles"),
+        ("diagnostics/net/transcript.py", "from diagnostics.net import steps", "No import cycles"),
+        ("diagnostics/net/fixes.py", "from diagnostics.net import smtp_probe", "No import cycles"),
+    ],
+)
+def test_it_breaks_when_the_forbidden_import_is_added(tree, file, line, contract):
+    _append(tree / file, line)
+    result = _lint(tree)
+    assert result.returncode != 0
+    broken = [row for row in result.stdout.splitlines() if row.endswith("BROKEN")]
+    assert any(contract in row for row in broken), result.stdout
