@@ -1,7 +1,8 @@
 """Limits that keep our workers from becoming a scanner or a password-guessing tool.
 
-Counters live in Django's cache (Redis when configured, so every web process and
-worker shares them). Keys hold hashes, never raw user names or addresses.
+Counters are sharedstate's: Redis when configured, else the database, so that every
+web process and worker counts together. Keys hold hashes, never raw user names or
+addresses.
 """
 
 import hashlib
@@ -9,7 +10,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+
+from sharedstate import counters
 
 
 @dataclass(frozen=True)
@@ -26,37 +28,27 @@ def _key(scope: str, *parts: str) -> str:
     return f"limits:{settings.MAIL_LIMITS_NAMESPACE}:{scope}:{digest}"
 
 
-def _window(limit_key: str, window: int) -> tuple[str, float]:
-    start = int(time.time() // window) * window
-    return f"{limit_key}:{start}", start + window
-
-
 def count(scope: str, *parts: str, window: int) -> int:
     """How many hits this (scope, parts) has in the current window."""
-    return _count(_key(scope, *parts), window)
+    return counters.count(_key(scope, *parts), window)
 
 
 def hit(scope: str, *parts: str, window: int) -> int:
-    return _hit(_key(scope, *parts), window)
+    """Count one hit for (scope, parts); the count including it."""
+    return counters.hit(_key(scope, *parts), window)
+
+
+def reset(scope: str, *parts: str, window: int) -> None:
+    counters.reset(_key(scope, *parts), window)
+
+
+def allow(scope: str, *parts: str, limit: int, window: int) -> bool:
+    """Count one attempt; False once more than `limit` were made in the window."""
+    return hit(scope, *parts, window=window) <= limit
 
 
 def window_end(window: int) -> float:
-    return _window("", window)[1]
-
-
-def _count(key: str, window: int) -> int:
-    bucket, _ = _window(key, window)
-    return cache.get(bucket, 0)
-
-
-def _hit(key: str, window: int) -> int:
-    bucket, _ = _window(key, window)
-    cache.add(bucket, 0, timeout=window + 60)
-    try:
-        return cache.incr(bucket)
-    except ValueError:  # expired between add and incr
-        cache.set(bucket, 1, timeout=window + 60)
-        return 1
+    return counters.window_end(window)
 
 
 def _targets(mailbox) -> list[tuple[str, str]]:
@@ -70,13 +62,11 @@ def auth_paused(mailbox) -> Refusal | None:
     """Too many failed logins for this (host, username): pause before trying again."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
     for host, username in _targets(mailbox):
-        key = _key("authfail", host, username)
-        if _count(key, window) >= settings.MAIL_AUTH_FAILURE_LIMIT:
-            _, retry_at = _window(key, window)
+        if count("authfail", host, username, window=window) >= settings.MAIL_AUTH_FAILURE_LIMIT:
             return Refusal(
                 f"The server at {host} refused the password for {username} several times in a row. "
                 "To keep your account from being locked, tests are paused",
-                retry_at,
+                window_end(window),
             )
     return None
 
@@ -84,20 +74,23 @@ def auth_paused(mailbox) -> Refusal | None:
 def check_and_count(mailbox) -> Refusal | None:
     """Count one test against the per-user, per-host and per-login limits."""
     window = settings.MAIL_TEST_RATE_WINDOW
-    checks = [(_key("user", str(mailbox.user_id)), settings.MAIL_TEST_RATE_PER_USER, "your account")]
+    checks = [(("user", str(mailbox.user_id)), settings.MAIL_TEST_RATE_PER_USER, "your account")]
     for host, username in _targets(mailbox):
-        checks.append((_key("host", host), settings.MAIL_TEST_RATE_PER_HOST, f"the server {host}"))
-        checks.append(
-            (_key("login", host, username), settings.MAIL_TEST_RATE_PER_LOGIN, f"{username} at {host}")
-        )
+        checks.append((("host", host), settings.MAIL_TEST_RATE_PER_HOST, f"the server {host}"))
+        checks.append((("login", host, username), settings.MAIL_TEST_RATE_PER_LOGIN, f"{username} at {host}"))
     # SMTP and IMAP often share a host and a username: count each limit once per test.
-    unique = {key: (limit, what) for key, limit, what in checks}
+    unique = {_key(*parts): (limit, what) for parts, limit, what in checks}
+    # Look first, so that a refused test costs the other limits nothing; then count, and
+    # trust the count: two processes may both have seen room for one more.
     for key, (limit, what) in unique.items():
-        if _count(key, window) >= limit:
-            _, retry_at = _window(key, window)
-            return Refusal(f"Too many connection tests for {what} in a short time", retry_at)
-    for key in unique:
-        _hit(key, window)
+        if counters.count(key, window) >= limit:
+            return Refusal(f"Too many connection tests for {what} in a short time", window_end(window))
+    # In key order: start_test counts inside its transaction, and two tests counting the
+    # same hosts in opposite orders would deadlock on the counters' row locks.
+    for key in sorted(unique):
+        limit, what = unique[key]
+        if counters.hit(key, window) > limit:
+            return Refusal(f"Too many connection tests for {what} in a short time", window_end(window))
     return None
 
 
@@ -106,7 +99,6 @@ def record_auth_result(failed: set[tuple[str, str]], succeeded: set[tuple[str, s
     worked clears that pair's count."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
     for host, username in failed:
-        _hit(_key("authfail", host, username), window)
+        hit("authfail", host, username, window=window)
     for host, username in succeeded - failed:
-        bucket, _ = _window(_key("authfail", host, username), window)
-        cache.delete(bucket)
+        reset("authfail", host, username, window=window)

@@ -60,7 +60,7 @@ def test_ports_and_health_checks_are_well_formed(name):
         host, _, container = str(mapping).rpartition(":")
         assert host.isdigit() and container.isdigit() and 0 < int(container) < 65536
     check = service.get("healthcheck")
-    if name != "beat":
+    if name not in ("beat", "migrate"):  # beat serves nothing; migrate is one shot
         assert check, f"{name} has no health check"
     if check:
         assert check["test"][0] in ("CMD", "CMD-SHELL") and len(check["test"]) > 1
@@ -69,11 +69,51 @@ def test_ports_and_health_checks_are_well_formed(name):
 
 
 def test_app_services_wait_for_healthy_dependencies():
-    for name in ("web", "worker", "beat"):
+    for name in ("migrate", "web", "worker", "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
         assert SERVICES[name]["env_file"] == ".env"
+
+
+def test_migrations_run_once_before_web_worker_and_beat_start():
+    from django.core.management import get_commands
+
+    migrate = SERVICES["migrate"]
+    command = _command("migrate")
+    assert command[:3] == ["python", "manage.py", "migrate"] and "--noinput" in command
+    assert get_commands()["migrate"] == "django.core"
+    # The same image and settings as the app, and never restarted once it has exited.
+    database = migrate["environment"]["DATABASE_URL"]
+    assert migrate["build"] == "." and database == SERVICES["web"]["environment"]["DATABASE_URL"]
+    assert migrate["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def _dockerfile() -> list[tuple[str, str]]:
+    """(instruction, arguments) per Dockerfile line, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines()]
+    return [tuple(line.split(None, 1)) for line in lines if line and not line.startswith("#")]
+
+
+def test_the_image_runs_as_a_user_without_privileges_who_owns_what_it_writes():
+    steps = _dockerfile()
+    users = [args for instruction, args in steps if instruction == "USER"]
+    assert users and users[-1] not in ("root", "0"), "the image runs as root"
+    user = users[-1]
+    assert any(i == "RUN" and re.search(rf"useradd .*\b{user}$", args) for i, args in steps)
+    after_user = steps[[i for i, _ in steps].index("USER") :]
+    assert not any(i == "RUN" and "pip install" in args for i, args in after_user)
+    # var/ holds static files, uploads and beat's schedule: owned by the user.
+    assert any(i == "RUN" and f"chown -R {user}:{user} /app/var" in args for i, args in steps)
+    # Static files collected as production serves them (the manifest of hashed names), with
+    # placeholder secrets rather than development keys written into the image.
+    collect = next(args for i, args in steps if i == "RUN" and "collectstatic" in args)
+    assert "DEBUG=0" in collect and "SECRET_KEY=" in collect and "CREDENTIALS_KEYS=" in collect
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", "var", ".env", ".git"} <= set(ignored)
 
 
 def test_workers_can_be_scaled():
