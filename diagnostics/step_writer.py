@@ -12,6 +12,8 @@ import threading
 
 from django.db import close_old_connections, connection
 
+from live.publish import publish_many
+
 log = logging.getLogger(__name__)
 
 BATCH_WAIT = 0.05  # seconds: steps still appear live
@@ -46,10 +48,10 @@ class StepWriter:
         while True:
             items = [self._queue.get()]
             try:
-                while True:
+                # Gather what arrives within BATCH_WAIT into one insert, but never keep a
+                # flush waiting: the test's final state is written right after it.
+                while not isinstance(items[-1], threading.Event) and len(items) < 500:
                     items.append(self._queue.get(timeout=BATCH_WAIT))
-                    if len(items) >= 500:
-                        break
             except queue.Empty:
                 pass
             rows = [TestStep(test_id=i[0], **i[1].as_dict()) for i in items if isinstance(i, tuple)]
@@ -60,6 +62,8 @@ class StepWriter:
             except Exception:  # a lost batch of steps must not stop later ones
                 log.exception("could not save %s probe step(s)", len(rows))
                 connection.close()
+            # After the insert committed: the pages watching these tests re-read them.
+            publish_many([f"test-{row.test_id}" for row in rows])
             for item in items:
                 if isinstance(item, threading.Event):
                     item.set()

@@ -1,0 +1,30 @@
+"""What a page watches: the context for templates/live/watch.html, and keeping it right.
+
+A view puts `live = watch(...)` in its context while there is something to wait for
+(None otherwise); its refresh view passes the response through `follow()`, which
+closes the page's stream once nothing is left to wait for, or points it at new topics
+(a newer test of the same mailbox).
+"""
+
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+
+def watch(topics: list[str], refresh: str, target: str) -> dict:
+    """refresh: the URL of the partial to re-fetch on any event; target: its CSS selector."""
+    query = urlencode({"live": ",".join(topics)})
+    return {"topics": topics, "refresh": f"{refresh}?{query}", "target": target}
+
+
+def follow(request: HttpRequest, response: HttpResponse, live: dict | None) -> HttpResponse:
+    """Add an out-of-band replacement of the page's stream element when what the page
+    should watch is no longer what it watches (named by the refresh URL's `live`)."""
+    watching = request.GET.get("live")
+    if watching is None or not request.headers.get("HX-Request"):
+        return response
+    if watching != (",".join(live["topics"]) if live else ""):
+        oob = render_to_string("live/watch.html", {"live": live, "oob": True}, request)
+        response.content += oob.encode()
+    return response

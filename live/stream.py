@@ -1,0 +1,67 @@
+"""What a live stream sends, and when: shared by the ASGI stream (live/asgi.py) and
+the Django view (live/views.py)."""
+
+import time
+
+from django.conf import settings
+
+MAX_TOPICS = 20
+RETRY_MS = 1000  # how soon the browser reconnects after the stream ends
+HEARTBEAT = ": ping\n\n"
+
+
+def parse_topics(raw: str) -> tuple[list[str], str]:
+    """(topics, "") or ([], what is wrong with the request)."""
+    wanted = [t for t in raw.split(",") if t][: MAX_TOPICS + 1]
+    if not wanted or len(wanted) > MAX_TOPICS or len(set(wanted)) != len(wanted):
+        return [], f"Name 1 to {MAX_TOPICS} different topics."
+    return wanted, ""
+
+
+class Clock:
+    """When the stream next has something to do: a deadline topic, a heartbeat, or its end."""
+
+    def __init__(self, wake_at: list[tuple[float, str]]):
+        now, wall = time.monotonic(), time.time()
+        self.end = now + settings.LIVE_STREAM_MAX_SECONDS
+        self.heartbeat = settings.LIVE_HEARTBEAT_SECONDS
+        self.next_beat = now + self.heartbeat
+        # Half a second late, so that the page reads a test already past its deadline.
+        # Moments already past need nothing: the opening events make the page re-read.
+        self.pending = sorted((now + at + 0.5 - wall, topic) for at, topic in wake_at if at + 0.5 > wall)
+
+    def timeout(self) -> float:
+        soonest = self.pending[0][0] if self.pending else self.end
+        return max(0.0, min(self.end, self.next_beat, soonest) - time.monotonic())
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.end
+
+    def due(self) -> set[str]:
+        now = time.monotonic()
+        topics = set()
+        while self.pending and self.pending[0][0] <= now:
+            topics.add(self.pending.pop(0)[1])
+        return topics
+
+    def chunk(self, changed: set[str]) -> str:
+        """What to send now: events for the changed topics, a heartbeat, or nothing."""
+        changed.update(self.due())
+        now = time.monotonic()
+        if changed:
+            self.next_beat = now + self.heartbeat
+            return "".join(event(t) for t in sorted(changed))
+        if now >= self.next_beat:
+            self.next_beat = now + self.heartbeat
+            return HEARTBEAT
+        return ""
+
+
+def event(topic: str) -> str:
+    # The data is not used, but EventSource drops an event whose data is empty.
+    return f"event: {topic}\ndata: {topic}\n\n"
+
+
+def opening(wanted: list[str]) -> str:
+    return f"retry: {RETRY_MS}\n\n" + "".join(event(t) for t in wanted)

@@ -1,0 +1,106 @@
+"""GET /live/?topics=test-17,mailbox-4: one Server-Sent Events stream per page.
+
+The stream says *that* a topic changed, never what: each page element re-fetches its
+own partial, which always renders the database's current state. So a page catches up
+after any gap by re-reading once, and nothing is duplicated or missed: on every
+(re)connect the stream first sends one event per topic.
+
+Under ASGI (uvicorn) the stream is an async generator waiting on an asyncio.Queue fed by
+the process's hub; it holds no database connection and no thread. The checks at the
+start run in a worker thread that closes its connections before the stream begins.
+Under WSGI (pytest-django's live_server, a plain WSGI server) a sync generator blocks
+one server thread per stream instead: correct, but that is why production runs ASGI.
+"""
+
+import asyncio
+import contextlib
+import logging
+import queue
+
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
+from django.http import HttpResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+
+from . import topics as registry
+from .hub import hub
+from .stream import Clock, opening, parse_topics
+
+log = logging.getLogger(__name__)
+
+
+@require_GET
+async def stream(request) -> HttpResponse:
+    wanted, problem = parse_topics(request.GET.get("topics", ""))
+    if problem:
+        return HttpResponse(problem, status=400, content_type="text/plain")
+    # The session, the user and the rules read the database: do it in a thread of its
+    # own that hands its connection back, so that the open stream holds none.
+    try:
+        wake_at = await sync_to_async(_authorize, thread_sensitive=False)(request, wanted)
+    except Exception:  # the database is down, say: the browser retries later
+        log.warning("live: could not check a stream's topics", exc_info=True)
+        return HttpResponse("Live updates are unavailable.", status=503, content_type="text/plain")
+    if wake_at is None:
+        # Signed out, a topic that does not exist, or one this user may not see: the
+        # whole stream is refused. 403, not a redirect: an EventSource would follow it to
+        # the login page and fail on its HTML, which says nothing.
+        return HttpResponse("Not allowed.", status=403, content_type="text/plain")
+    clock = Clock(wake_at)
+    events = _async_events if isinstance(request, ASGIRequest) else _sync_events
+    body = events(wanted, clock)
+    response = StreamingHttpResponse(body, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | None:
+    """[(wall-clock time, topic) to send by itself], or None if refused."""
+    try:
+        user = request.user
+        if not user.is_authenticated or not all(registry.allowed(user, t) for t in wanted):
+            return None
+        return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
+    finally:
+        connections.close_all()
+
+
+async def _async_events(wanted: list[str], clock: Clock):
+    loop = asyncio.get_running_loop()
+    changes: asyncio.Queue[str] = asyncio.Queue()
+
+    def notify(topic: str) -> None:  # runs in the hub's thread
+        loop.call_soon_threadsafe(changes.put_nowait, topic)
+
+    subscription = hub.subscribe(wanted, notify)
+    try:
+        yield opening(wanted)
+        while not clock.expired:
+            changed = set()
+            with contextlib.suppress(TimeoutError):
+                changed.add(await asyncio.wait_for(changes.get(), clock.timeout()))
+            while not changes.empty():  # a burst of steps becomes one refresh
+                changed.add(changes.get_nowait())
+            if chunk := clock.chunk(changed):
+                yield chunk
+    finally:  # also on CancelledError (the client went away) and GeneratorExit
+        subscription.close()
+
+
+def _sync_events(wanted: list[str], clock: Clock):
+    changes: queue.SimpleQueue[str] = queue.SimpleQueue()
+    subscription = hub.subscribe(wanted, changes.put)
+    try:
+        yield opening(wanted)
+        while not clock.expired:
+            changed = set()
+            with contextlib.suppress(queue.Empty):
+                changed.add(changes.get(timeout=clock.timeout()))
+            while not changes.empty():
+                changed.add(changes.get_nowait())
+            if chunk := clock.chunk(changed):
+                yield chunk
+    finally:  # GeneratorExit when the server closes the response
+        subscription.close()

@@ -1,0 +1,259 @@
+"""GET /live/: who may watch what, what the stream sends, and when it ends. Served here by
+the test client, that is the WSGI path (a sync generator); tests/live/test_two_process.py
+runs the ASGI path under uvicorn."""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from diagnostics.models import ConnectionTest
+from live import topics
+from live.publish import publish
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the stream's checks run in a thread of their own
+
+
+@pytest.fixture
+def mine(user, make_mailbox):
+    mailbox = make_mailbox(user)
+    return mailbox, ConnectionTest.objects.create(mailbox=mailbox, deadline_at=None)
+
+
+@pytest.fixture
+def quick(settings):
+    settings.LIVE_HEARTBEAT_SECONDS = 0.2
+    settings.LIVE_STREAM_MAX_SECONDS = 1.5
+    return settings
+
+
+def _off_the_main_thread(call, *args):
+    """Run `call` in a thread with no event loop: in a full run the browser tests'
+    Playwright keeps one running in the main thread, where Django cannot call the
+    async view from sync code (a real WSGI server thread never has one)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call, *args).result()
+
+
+def _open(client, *wanted):
+    return _off_the_main_thread(client.get, reverse("live_stream"), {"topics": ",".join(wanted)})
+
+
+class Reader:
+    """Reads a streaming response chunk by chunk, noting when each chunk came."""
+
+    def __init__(self, response):
+        self.response = response
+        self.chunks: list[tuple[float, str]] = []
+        self._iterator = iter(response.streaming_content)
+
+    def read_for(self, seconds: float) -> str:
+        """Everything sent in the next `seconds` (heartbeats keep this from blocking long)."""
+        end = time.monotonic() + seconds
+        text = ""
+        while time.monotonic() < end:
+            try:
+                chunk = next(self._iterator).decode()
+            except StopIteration:
+                break
+            self.chunks.append((time.monotonic(), chunk))
+            text += chunk
+        return text
+
+    def read_all(self) -> str:
+        return self.read_for(30)
+
+    def close(self):
+        self.response.close()
+
+
+def test_signed_out_visitors_get_403_not_a_redirect(client, mine):
+    response = _open(client, f"test-{mine[1].pk}")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_another_users_test_or_mailbox_is_refused(client, other_user, mine):
+    client.force_login(other_user)
+    mailbox, test = mine
+    assert _open(client, f"test-{test.pk}").status_code == HTTPStatus.FORBIDDEN
+    assert _open(client, f"mailbox-{mailbox.pk}").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_one_forbidden_topic_refuses_the_whole_stream(client_a, other_user, make_mailbox, mine):
+    theirs = make_mailbox(other_user, email="bob@example.test")
+    response = _open(client_a, f"test-{mine[1].pk}", f"mailbox-{theirs.pk}")
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+@pytest.mark.parametrize(
+    "topic",
+    ["nosuch-1", "test-abc", "test-", "Test-1", "test-1 2", "mailbox-99999999999999999999", "detect-a/b"],
+)
+def test_unknown_and_malformed_topics_are_refused(client_a, mine, topic):
+    assert _open(client_a, topic).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_it_needs_one_to_twenty_different_topics(client_a, mine):
+    assert _open(client_a).status_code == HTTPStatus.BAD_REQUEST
+    test = f"test-{mine[1].pk}"
+    assert _open(client_a, test, test).status_code == HTTPStatus.BAD_REQUEST
+    assert _open(client_a, *[f"detect-d{n}.example" for n in range(21)]).status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_admins_may_watch_any_test_and_support_staff_may_not(client, admin_user, support_user, mine, quick):
+    client.force_login(support_user)
+    assert _open(client, f"test-{mine[1].pk}").status_code == HTTPStatus.FORBIDDEN
+    client.force_login(admin_user)
+    response = _open(client, f"test-{mine[1].pk}")
+    assert response.status_code == HTTPStatus.OK
+    response.close()
+    # Admins see tests, not other people's mailboxes.
+    assert _open(client, f"mailbox-{mine[0].pk}").status_code == HTTPStatus.FORBIDDEN
+
+
+def test_any_signed_in_user_may_watch_a_domains_detection(client_a, quick):
+    response = _open(client_a, "detect-example.com", "detect-mail.example-domain.org")
+    assert response.status_code == HTTPStatus.OK
+    response.close()
+
+
+def test_it_opens_with_one_event_per_topic_then_pushes_each_change(client_a, mine, quick, running_hub):
+    mailbox, test = mine
+    quick.LIVE_STREAM_MAX_SECONDS = 10
+    response = _open(client_a, f"test-{test.pk}", f"mailbox-{mailbox.pk}")
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "text/event-stream"
+    assert response["Cache-Control"] == "no-cache" and response["X-Accel-Buffering"] == "no"
+    reader = Reader(response)
+    try:
+        opening = reader.read_for(0.5)
+        assert opening.startswith("retry: 1000\n\n")
+        assert f"event: test-{test.pk}\ndata: test-{test.pk}\n\n" in opening
+        assert f"event: mailbox-{mailbox.pk}\n" in opening
+        assert opening.count("event: ") == 2
+        threading.Timer(0.2, publish, [f"mailbox-{mailbox.pk}"]).start()
+        pushed = reader.read_for(1.5)
+        assert pushed.count("event: ") == 1 and f"event: mailbox-{mailbox.pk}\n" in pushed
+    finally:
+        reader.close()
+
+
+def test_it_sends_heartbeats_and_ends_after_its_lifetime(client_a, mine, quick, running_hub):
+    before = running_hub.subscriber_count
+    started = time.monotonic()
+    reader = Reader(_open(client_a, f"test-{mine[1].pk}"))
+    body = reader.read_all()
+    elapsed = time.monotonic() - started
+    assert 1.4 < elapsed < 5, elapsed  # LIVE_STREAM_MAX_SECONDS, then the browser reconnects
+    assert body.count(": ping\n\n") >= 4
+    assert running_hub.subscriber_count == before  # the stream let go of the hub
+
+
+def test_a_stream_the_client_leaves_lets_go_of_the_hub(client_a, mine, quick, running_hub):
+    before = running_hub.subscriber_count
+    reader = Reader(_open(client_a, f"test-{mine[1].pk}"))
+    reader.read_for(0.3)
+    assert running_hub.subscriber_count == before + 1
+    reader.close()
+    assert running_hub.subscriber_count == before
+
+
+def test_a_test_that_is_not_final_fires_by_itself_at_its_deadline(client_a, mine, quick, running_hub):
+    _, test = mine
+    deadline = timezone.now() + timedelta(seconds=0.4)
+    ConnectionTest.objects.filter(pk=test.pk).update(status="running", deadline_at=deadline)
+    opened = time.monotonic()
+    reader = Reader(_open(client_a, f"test-{test.pk}"))
+    reader.read_all()
+    fired = [at - opened for at, chunk in reader.chunks if f"event: test-{test.pk}" in chunk]
+    assert len(fired) == 2, reader.chunks  # the opening, then the deadline (+0.5 s) once
+    assert 0.8 < fired[1] < 1.4, fired
+
+
+def test_a_queued_test_fires_when_the_no_worker_notice_is_due(client_a, mine, quick, running_hub):
+    _, test = mine
+    created = timezone.now() - ConnectionTest.WAITING_NOTICE_AFTER + timedelta(seconds=0.4)
+    ConnectionTest.objects.filter(pk=test.pk).update(
+        status="queued", created_at=created, deadline_at=timezone.now() + timedelta(minutes=1)
+    )
+    opened = time.monotonic()
+    reader = Reader(_open(client_a, f"test-{test.pk}"))
+    reader.read_all()
+    fired = [at - opened for at, chunk in reader.chunks if f"event: test-{test.pk}" in chunk]
+    assert len(fired) == 2 and 0.8 < fired[1] < 1.4, fired  # then the page shows the notice
+
+
+def test_a_final_test_never_fires_by_itself(client_a, mine, quick, running_hub):
+    _, test = mine
+    past = timezone.now() - timedelta(seconds=5)
+    ConnectionTest.objects.filter(pk=test.pk).update(status="connected", deadline_at=past)
+    body = Reader(_open(client_a, f"test-{test.pk}")).read_all()
+    assert body.count("event: ") == 1
+
+
+def test_topic_names_are_strict(user):
+    assert not topics.allowed(user, "test-abc") and topics.split("detect-a-b.example") == (
+        "detect",
+        "a-b.example",
+    )
+    assert topics.split("Test-1") is None and topics.split("test-" + "1" * 191) is None
+
+
+def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quick, running_hub):
+    """The ASGI path: an async generator, cancelled when the client disconnects."""
+    from django.conf import settings
+    from django.core.asgi import get_asgi_application
+
+    quick.LIVE_STREAM_MAX_SECONDS = 30
+    application = get_asgi_application()
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client_a.cookies[settings.SESSION_COOKIE_NAME].value}"
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/live/",
+        "raw_path": b"/live/",
+        "query_string": f"topics=test-{mine[1].pk}".encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    before = running_hub.subscriber_count
+    seen = {"status": None, "body": b"", "subscribers": None}
+
+    async def scenario():
+        left = asyncio.Event()
+        requested = False
+
+        async def receive():
+            nonlocal requested
+            if not requested:
+                requested = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await left.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                seen["body"] += message.get("body", b"")
+                if b"event: test-" in seen["body"] and not left.is_set():
+                    seen["subscribers"] = running_hub.subscriber_count
+                    left.set()  # the tab is closed
+
+        await asyncio.wait_for(application(scope, receive, send), timeout=10)
+
+    _off_the_main_thread(asyncio.run, scenario())
+    assert seen["status"] == HTTPStatus.OK and seen["body"].startswith(b"retry: 1000\n\n")
+    assert seen["subscribers"] == before + 1
+    assert running_hub.subscriber_count == before
