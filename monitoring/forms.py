@@ -1,0 +1,66 @@
+from django import forms
+
+from diagnostics.net.errors import CATALOGUE
+
+from . import webhooks
+from .models import AlertPreference, State
+
+BULK_ACTIONS = [("recheck", "Re-check now"), ("notify", "Notify owners"), ("pause", "Pause checks")]
+
+
+class FleetFilterForm(forms.Form):
+    state = forms.ChoiceField(choices=[("", "Any state"), *State.choices], required=False)
+    provider = forms.CharField(max_length=40, required=False, help_text="“-” for none")
+    code = forms.ChoiceField(
+        label="Error",
+        choices=[("", "Any error"), *[(c, k.title) for c, k in CATALOGUE.items()]],
+        required=False,
+    )
+    reason = forms.CharField(max_length=40, required=False)
+    q = forms.CharField(label="Email, domain or owner", max_length=254, required=False)
+
+    def valid_data(self) -> dict:
+        """The fields that validated; invalid ones are shown and ignored, never a 500."""
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class AlertSettingsForm(forms.ModelForm):
+    webhook_secret = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Used to sign each request (HMAC-SHA256). Leave empty to keep the current one.",
+    )
+
+    class Meta:
+        model = AlertPreference
+        fields = ["mode", "webhook_url"]
+        widgets = {"mode": forms.RadioSelect}
+        labels = {"mode": "Email me when a mailbox stops or starts working", "webhook_url": "Webhook URL"}
+
+    def clean_webhook_url(self):
+        url = self.cleaned_data.get("webhook_url", "")
+        if url:
+            problem = webhooks.validate_url(url)
+            if problem:
+                raise forms.ValidationError(problem)
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("webhook_url") and not (
+            cleaned.get("webhook_secret") or self.instance.webhook_secret_encrypted
+        ):
+            self.add_error("webhook_secret", "A webhook needs a secret to sign its requests.")
+        return cleaned
+
+    def save(self, commit=True):
+        pref = super().save(commit=False)
+        if self.cleaned_data.get("webhook_secret"):
+            pref.set_webhook_secret(self.cleaned_data["webhook_secret"])
+        if not pref.webhook_url:
+            pref.set_webhook_secret("")
+        if commit:
+            pref.save()
+        return pref

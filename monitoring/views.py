@@ -1,0 +1,118 @@
+"""Health pages: a person's alert settings, pausing a mailbox's checks, the admins' fleet view."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Mailbox
+from support.roles import ADMIN, role_required
+
+from . import alerts, checks, fleet
+from .forms import BULK_ACTIONS, AlertSettingsForm, FleetFilterForm
+from .models import Alert, Health, State
+
+BULK_LIMIT = 500
+
+
+@login_required
+def alert_settings(request: HttpRequest) -> HttpResponse:
+    pref = alerts.preference(request.user)
+    form = AlertSettingsForm(request.POST or None, instance=pref)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Alert settings saved.")
+        return redirect("alert_settings")
+    return render(
+        request,
+        "monitoring/alert_settings.html",
+        {"form": form, "has_secret": bool(pref.webhook_secret_encrypted)},
+    )
+
+
+@login_required
+@require_POST
+def pause(request: HttpRequest, pk: int) -> HttpResponse:
+    """The owner turns a mailbox's checks off or back on (another user's mailbox: 404)."""
+    mailbox = get_object_or_404(Mailbox, pk=pk, user=request.user)
+    health = checks.ensure_health(mailbox)
+    checks.set_paused(health, request.POST.get("paused") == "1", by=request.user)
+    return redirect(reverse("mailbox_detail", args=[mailbox.pk]) + "#health")
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@role_required(ADMIN)
+def fleet_view(request: HttpRequest) -> HttpResponse:
+    form = FleetFilterForm(request.GET)
+    data = form.valid_data()
+    qs = fleet.rows(data)
+    if request.GET.get("format") == "csv":
+        response = StreamingHttpResponse(fleet.csv_lines(qs, _Echo()), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="mailboxes-{timezone.localdate():%Y-%m-%d}.csv"'
+        )
+        return response
+    page = Paginator(qs, settings.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    chart = fleet.disconnections_per_day()
+    return render(
+        request,
+        "monitoring/fleet.html",
+        {
+            "form": form,
+            "page": page,
+            "counts": fleet.counts(),
+            "chart": chart,
+            "bars": fleet.bars(chart),
+            "query": query.urlencode(),
+            "actions": BULK_ACTIONS,
+            "states": State,
+        },
+    )
+
+
+@role_required(ADMIN)
+@require_POST
+def fleet_bulk(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:BULK_LIMIT]
+    action = request.POST.get("action")
+    rows = Health.objects.filter(pk__in=ids).select_related("mailbox")
+    if not ids or action not in dict(BULK_ACTIONS):
+        messages.error(request, "Choose mailboxes and an action.")
+    elif action == "recheck":
+        # The scheduler (every minute) claims and queues them; a check under way is not doubled.
+        n = rows.update(next_check_at=timezone.now())
+        messages.success(request, f"{n} mailbox(es) will be checked within a minute.")
+    elif action == "pause":
+        n = 0
+        for health in rows:
+            checks.set_paused(health, True, by=request.user)
+            n += 1
+        messages.success(request, f"Checks paused for {n} mailbox(es).")
+    else:
+        n = 0
+        for health in rows.filter(state=State.DISCONNECTED):
+            last = health.mailbox.checks.filter(ok=False).order_by("-created_at").first()
+            alert = Alert.objects.create(
+                user_id=health.mailbox.user_id,
+                mailbox=health.mailbox,
+                health_check=last,
+                kind=Alert.Kind.DOWN,
+            )
+            alerts.queue_send(alert.pk)
+            n += 1
+        messages.success(
+            request, f"{n} owner(s) of disconnected mailboxes will be emailed (within their cap)."
+        )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/health/fleet/") else "health_fleet")
