@@ -1,0 +1,31 @@
+"""The per-row results as CSV: never a password, and no cell a spreadsheet would run."""
+
+import csv
+import io
+
+from .rows import FORMULA_PREFIXES
+
+COLUMNS = ("row", "email", "name", "state", "code", "reason", "message", "fix", "smtp_host", "smtp_port",
+           "smtp_security", "imap_host", "imap_port", "imap_security", "sent_folder")  # fmt: skip
+
+
+def neutralise(value) -> str:
+    """A leading apostrophe on cells starting = + - @ tab or CR (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def results_csv(rows) -> str:
+    """rows: ImportRow objects (their shown state and message)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        values = {
+            "row": row.number,
+            "state": row.shown_state,
+            "message": row.shown_message,
+            **{name: getattr(row, name) for name in COLUMNS if name not in ("row", "state", "message")},
+        }
+        writer.writerow([neutralise(values[name]) for name in COLUMNS])
+    return out.getvalue()

@@ -1,0 +1,36 @@
+"""Reading an upload into memory only, with a byte cap: never a temporary file."""
+
+import io
+
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+
+
+class CappedMemoryUpload(FileUploadHandler):
+    """Keeps up to `limit` + 1 bytes of each file in memory and drops the rest, so
+    that an oversized file is reported (not written to disk, not a 500)."""
+
+    def __init__(self, request, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.size = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+        self.size = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.size += len(raw_data)
+        room = self.limit + 1 - self.buffer.tell()
+        if room > 0:
+            self.buffer.write(raw_data[:room])
+        return None  # no other handler, and nothing on disk
+
+    def file_complete(self, file_size):
+        self.buffer.seek(0)
+        upload = InMemoryUploadedFile(
+            self.buffer, self.field_name, self.file_name, self.content_type, self.size, self.charset
+        )
+        upload.too_big = self.size > self.limit
+        return upload

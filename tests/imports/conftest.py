@@ -1,0 +1,1 @@
+from tests.imports.mixed import mixed  # noqa: F401 (the fixture)

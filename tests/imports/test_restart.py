@@ -1,0 +1,92 @@
+"""The job outlives its worker: a worker killed mid-test leaves rows that end with a clear
+state, the page reattaches to the database's state, and checking again finishes them."""
+
+import signal
+import time
+import uuid
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Mailbox
+from imports import flows
+from imports import rows as R
+from imports.models import ImportJob, ImportRow
+from tests.conftest import spawn_worker
+from tests.imports.mixed import PASSWORD, write_csv
+from tests.live.slow import delayed_proxy
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+def _wait(predicate, seconds=40):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    pytest.fail("timed out")
+
+
+def test_a_worker_killed_mid_test_leaves_a_clear_state_and_checking_again_finishes(
+    client, user, dovecot, smtp_server, raw_server, pki, test_database_url, settings, tmp_path
+):
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue = f"imp-restart-{uuid.uuid4().hex[:8]}"
+    names = [dovecot.unique_username("restart"), dovecot.unique_username("restart")]
+    for name in names:
+        dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users=dict.fromkeys(names, PASSWORD))
+    slow = delayed_proxy(raw_server, smtp.port, delay=1.5)
+    header = [
+        "email",
+        "password",
+        "smtp_host",
+        "smtp_port",
+        "smtp_security",
+        "imap_host",
+        "imap_port",
+        "imap_security",
+    ]
+    server = ["127.0.0.1", str(slow.port), "starttls", "127.0.0.1", str(dovecot.port_ssl), "ssl"]
+    rows = [[n, PASSWORD, *server] for n in names]
+    client.force_login(user)
+    client.post(reverse("import_new"), {"pasted": write_csv(header, rows)})
+    job = ImportJob.objects.get()
+    worker = spawn_worker(test_database_url, pki, tmp_path / "first.log", queue=queue)
+    try:
+        client.post(reverse("import_mapping", args=[job.pk]), {"col_email": 0, "col_password": 1, **{
+            f"col_{h}": i for i, h in enumerate(header) if i > 1}})  # fmt: skip
+        _wait(lambda: ImportRow.objects.filter(job=job, state=R.TESTING).count() == 2)
+        worker.proc.send_signal(signal.SIGKILL)  # mid-test: SMTP is still waiting for its greeting
+        worker.proc.wait(10)
+    finally:
+        if worker.proc.poll() is None:
+            worker.proc.kill()
+    page = client.get(reverse("import_detail", args=[job.pk])).content.decode()
+    assert page.count('data-state="testing"') == 2 and "sse-connect" in page  # the page reattaches
+
+    # Past the rows' deadline (as if its time had passed) they read as failed, clearly...
+    ImportRow.objects.filter(job=job).update(deadline_at=timezone.now())
+    page = client.get(reverse("import_detail", args=[job.pk])).content.decode()
+    assert page.count('data-state="failed"') == 2 and ImportRow.NO_WORKER in page
+    assert "Check the failed ones again" in page and "sse-connect" not in page
+    # ... and the reaper writes that down.
+    assert flows.reap() == (2, 0)
+    assert set(ImportRow.objects.values_list("reason", flat=True)) == {"stuck"}
+
+    second = spawn_worker(test_database_url, pki, tmp_path / "second.log", queue=queue)
+    try:
+        client.post(reverse("import_recheck", args=[job.pk]))
+        try:
+            _wait(lambda: ImportRow.objects.filter(job=job, state=R.CONNECTED).count() == 2)
+        except BaseException:
+            print(list(ImportRow.objects.values("state", "code", "message")), second.log()[-3000:])
+            raise
+    finally:
+        second.proc.terminate()
+        second.proc.wait(15)
+    client.post(reverse("import_save", args=[job.pk]))
+    assert sorted(Mailbox.objects.values_list("email", flat=True)) == sorted(names)
+    for log in (worker.log(), second.log()):
+        assert PASSWORD not in log
