@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from diagnostics import autodetection as autodetect_service
@@ -7,6 +8,7 @@ from diagnostics.net.errors import ProbeError
 from diagnostics.net.runner import policy_errors
 from diagnostics.net.usernames import normalize_app_password
 
+from .autofill import AUTOFILLED
 from .models import Mailbox
 
 MAX_PASSWORD = 1024
@@ -14,26 +16,11 @@ SECURE_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS")]
 ALL_CHOICES = SECURE_CHOICES + [("none", "None (unencrypted)")]
 
 
-# Fields autodetection fills in. The hint requests send them back (never the password)
-# with the values last filled in, so a later answer keeps whatever the user changed.
-AUTOFILLED = (
-    "username",
-    "smtp_username",
-    "imap_username",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "imap_host",
-    "imap_port",
-    "imap_security",
-)
-
-
 class ThrottledLoginForm(AuthenticationForm):
     """Django's sign-in, refusing further tries after repeated failures."""
 
     def clean(self):
-        from .throttle import client_ip, login_blocked, login_failed
+        from .throttle import client_ip, login_blocked, login_failed, login_succeeded
 
         username = (self.data.get("username") or "")[:150]
         ip = client_ip(self.request) if self.request else "unknown"
@@ -44,15 +31,67 @@ class ThrottledLoginForm(AuthenticationForm):
                 code="throttled",
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError:
             login_failed(username, ip)
             raise
+        login_succeeded(username, ip)
+        return cleaned
+
+
+def password_hint_attrs() -> dict:
+    """Attributes for static/js/password-hints.js, which shows the rules as the person
+    types; AUTH_PASSWORD_VALIDATORS still decide on submit."""
+    minimum = 8
+    for validator in settings.AUTH_PASSWORD_VALIDATORS:
+        if validator["NAME"].endswith("MinimumLengthValidator"):
+            minimum = validator.get("OPTIONS", {}).get("min_length", minimum)
+    return {"data-password-hints": "", "data-min-length": minimum, "aria-describedby": "password-hints"}
 
 
 class SignupForm(UserCreationForm):
+    """Sign up with an email address: it is the login (stored as the username, in lower
+    case) and where a password reset goes."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=150,  # the username column's size
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
     class Meta(UserCreationForm.Meta):
-        fields = ("username",)
+        fields = ("email",)
+        field_classes = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = ""
+        self.fields["password1"].widget.attrs.update(password_hint_attrs())
+        self.fields["password2"].label = "Type the password again"
+        self.fields["password2"].help_text = ""
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        model = self._meta.model
+        if (
+            model.objects.filter(username__iexact=email).exists()
+            or model.objects.filter(email__iexact=email).exists()
+        ):
+            raise forms.ValidationError(
+                "An account with this address already exists. Log in, or reset your password "
+                "from the login page.",
+                code="duplicate",
+            )
+        # Before the password validators run: they compare the password with these.
+        self.instance.username = email
+        return email
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.username = user.email = self.cleaned_data["email"]
+        if commit:
+            user.save()
+        return user
 
 
 def _checked(check, value):
@@ -63,7 +102,10 @@ def _checked(check, value):
 
 
 class MailboxForm(forms.ModelForm):
-    """The connection form. The password is never rendered back into the page."""
+    """The connection form. The password is never rendered back into the page.
+
+    `owner`: the user connecting; an address they already connected is refused, with the
+    existing mailbox in `duplicate` so that the page can offer it instead."""
 
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -77,23 +119,25 @@ class MailboxForm(forms.ModelForm):
         label="Allow unencrypted connections (advanced, not recommended)",
         help_text="Only for servers on a trusted network that offer no encryption at all.",
     )
-    smtp_security = forms.ChoiceField(choices=ALL_CHOICES, label="SMTP encryption")
-    imap_security = forms.ChoiceField(choices=ALL_CHOICES, label="IMAP encryption")
+    # The empty form's defaults match their ports: 587 upgrades with STARTTLS, 993 is
+    # implicit TLS (a select with no initial would show its first option, SSL/TLS).
+    smtp_security = forms.ChoiceField(choices=ALL_CHOICES, label="SMTP encryption", initial="starttls")
+    imap_security = forms.ChoiceField(choices=ALL_CHOICES, label="IMAP encryption", initial="ssl")
 
     class Meta:
         model = Mailbox
         fields = ["email", *AUTOFILLED]
         help_texts = {
-            "username": "Leave empty if your username is your email address.",
+            "username": "Usually your email address (empty means the same).",
             "smtp_username": "Only if sending needs a different username than receiving.",
             "imap_username": "Only if receiving needs a different username than sending.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.duplicate = None
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
-        # A swap of the surrounding fields must keep what the user already typed here.
-        self.fields["password"].widget.attrs["hx-preserve"] = "true"
         for name in AUTOFILLED:
             self.fields[name].widget.attrs["data-autofill"] = ""
         self.fields["username"].required = False
@@ -113,6 +157,10 @@ class MailboxForm(forms.ModelForm):
         blocked = policy_errors(self.provider)
         if blocked:
             raise forms.ValidationError(blocked[0].detail)
+        if self.owner is not None:
+            self.duplicate = Mailbox.already_connected(self.owner, email, but=self.instance.pk)
+            if self.duplicate is not None:
+                raise forms.ValidationError("You already connected this address.", code="duplicate")
         return email
 
     def clean_username(self):
@@ -152,43 +200,3 @@ class MailboxForm(forms.ModelForm):
         if commit:
             mailbox.save()
         return mailbox
-
-
-def keep_user_edits(initial: dict, submitted) -> dict:
-    """Detected values, except where the user changed what we had filled in."""
-    merged = dict(initial)
-    for name in AUTOFILLED:
-        current, filled = submitted.get(name), submitted.get(f"auto_{name}")
-        if current is not None and filled is not None and current != filled:
-            merged[name] = current[:500]
-    return merged
-
-
-def initial_for(email: str, detection=None) -> dict:
-    """Fields to pre-fill for an address: what autodetection found so far (the
-    directory, the cached cascade, or the usual names while the cascade runs)."""
-    try:
-        email = validate.email(email)
-    except ProbeError:
-        return {}
-    if detection is None:
-        detection = autodetect_service.hint(email, start=False)
-    if detection.smtp is None or detection.imap is None:
-        return {"email": email}
-    initial = {"email": email, "username": "", "smtp_username": "", "imap_username": ""}
-    smtp_login, imap_login = detection.smtp.username, detection.imap.username
-    if smtp_login == imap_login:
-        initial["username"] = "" if smtp_login == email else smtp_login
-    else:  # iCloud: the local part for IMAP only
-        initial["smtp_username"] = "" if smtp_login == email else smtp_login
-        initial["imap_username"] = "" if imap_login == email else imap_login
-    for protocol in ("smtp", "imap"):
-        server = getattr(detection, protocol)
-        initial.update(
-            {
-                f"{protocol}_host": server.host,
-                f"{protocol}_port": server.port,
-                f"{protocol}_security": server.security,
-            }
-        )
-    return initial

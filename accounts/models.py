@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from diagnostics.net.transport import ServerSettings
 
@@ -16,6 +17,10 @@ class Mailbox(models.Model):
         TESTING = "testing", "Testing"
         CONNECTED = "connected", "Connected"
         FAILED = "failed", "Failed"
+
+    class AuthMethod(models.TextChoices):
+        PASSWORD = "password", "Password"
+        OAUTH = "oauth", "Sign in with the provider"  # tokens in mailauth.OAuthCredential
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes")
     email = models.EmailField(max_length=254)
@@ -34,6 +39,7 @@ class Mailbox(models.Model):
         "IMAP encryption", max_length=10, choices=SECURITY_CHOICES, default="ssl"
     )
     password_encrypted = models.TextField(editable=False)
+    auth_method = models.CharField(max_length=10, choices=AuthMethod, default=AuthMethod.PASSWORD)
     provider_id = models.CharField(max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.NEW)
     sent_folder = models.CharField(max_length=500, blank=True)
@@ -46,12 +52,21 @@ class Mailbox(models.Model):
     class Meta:
         ordering = ["email", "pk"]
         verbose_name_plural = "mailboxes"
+        constraints = [
+            # One row per address and user: connecting it again offers the existing one.
+            models.UniqueConstraint(Lower("email"), "user", name="mailbox_one_per_address"),
+        ]
 
     def __str__(self) -> str:
         return self.email
 
     def __repr__(self) -> str:  # never show the ciphertext in debug output
         return f"<Mailbox {self.pk} {self.email}>"
+
+    @classmethod
+    def already_connected(cls, user, email: str, but=None):
+        """The user's mailbox for this address (in any case), other than `but`."""
+        return cls.objects.filter(user=user, email__iexact=email).exclude(pk=but).first()
 
     def set_password(self, raw: str) -> None:
         self.password_encrypted = crypto.encrypt(raw)

@@ -1,39 +1,39 @@
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseStopPolling, reswap, retarget
 
 from diagnostics import autodetection as autodetect_service
+from diagnostics import deliverability
 from diagnostics.flows import apply_fix, choose_sent_folder, start_test
 from diagnostics.models import TestError
 from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
+from diagnostics.net.usernames import normalize_app_password
+from live import page as live_page
 
-from .forms import AUTOFILLED, MailboxForm, SignupForm, initial_for, keep_user_edits
+from .autofill import (
+    AUTOFILLED,
+    BLOCKING_POLICIES,
+    autofill_marks,
+    confident,
+    initial_for,
+    keep_user_edits,
+    page_data,
+    servers_line,
+)
+from .forms import MAX_PASSWORD, MailboxForm
 from .models import Mailbox
-from .throttle import client_ip, signup_blocked
+from .results import summarize
 
 
 def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
     """The user's own mailbox, or 404: other users' mailboxes do not exist for them."""
     return get_object_or_404(Mailbox, pk=pk, user=request.user)
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("mailbox_list")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and signup_blocked(client_ip(request)):
-        form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
-    elif request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("mailbox_new")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 @login_required
@@ -54,79 +54,123 @@ def _provider_context(email: str, start_for=None) -> dict:
     if email:
         budget = str(start_for.pk) if start_for is not None else ""
         detection = autodetect_service.hint(email, start=start_for is not None, budget=budget)
-    return {"provider": detection.provider if detection else None, "detection": detection}
+    provider = detection.provider if detection else None
+    blocked = provider is not None and provider.policy in BLOCKING_POLICIES
+    return {"provider": provider, "detection": detection, "blocked": blocked}
+
+
+# Seconds past AUTOCONFIG_DEADLINE before the form stops waiting for the worker.
+HINT_GIVE_UP_MARGIN = 8
+
+
+def _stream_url() -> str:
+    try:
+        return reverse("live_stream")
+    except NoReverseMatch:  # no push app: the page checks once more at its deadline
+        return ""
+
+
+def _autofill_context(form: MailboxForm, detection, detected: dict, submitted) -> dict:
+    """The hidden marks of what the page filled in, and the data island for connect-form.js."""
+    shown = {name: form[name].value() for name in AUTOFILLED}
+    # The worker's answer normally comes within the cascade's deadline; past it (plus
+    # time for the queue) the page stops waiting and says it could not confirm.
+    give_up = settings.AUTOCONFIG_DEADLINE + HINT_GIVE_UP_MARGIN
+    # The server fields fold away behind "Edit settings" when detection is sure; they show
+    # when it found nothing, when the person must correct one, and when editing.
+    fields_with_errors = any(form[name].errors for name in AUTOFILLED) or form["allow_unencrypted"].errors
+    settled = detection is not None and not detection.pending
+    return {
+        "autofilled": autofill_marks(detected, submitted, shown),
+        "autofill": page_data(detection, detected, _stream_url(), give_up),
+        "found": confident(detection),
+        "servers_line": servers_line(detected),
+        "settings_open": bool(fields_with_errors) or (settled and not confident(detection)),
+    }
+
+
+def _already_connected(user, email: str) -> Mailbox | None:
+    try:
+        return Mailbox.already_connected(user, validate.email(email)) if "@" in email else None
+    except ProbeError:
+        return None
 
 
 @login_required
 def mailbox_new(request: HttpRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    email = source.get("email", "")[:320]
+    ctx = {"is_new": True, **_provider_context(email)}
+    detected = initial_for(email, ctx["detection"])
     if request.method == "POST":
-        form = MailboxForm(request.POST)
+        # What the page filled in and the person left alone is replaced by what
+        # detection has found by now: the detected settings are what gets tested.
+        data = request.POST.copy()
+        for name, value in keep_user_edits(detected, request.POST).items():
+            if name in AUTOFILLED:
+                data[name] = str(value)
+        form = MailboxForm(data, owner=request.user)
         if form.is_valid():
             mailbox = form.save(commit=False)
             mailbox.user = request.user
-            mailbox.save()
-            start_test(mailbox)
-            return redirect("mailbox_detail", pk=mailbox.pk)
-        email = request.POST.get("email", "")
+            try:
+                with transaction.atomic():
+                    mailbox.save()
+            except IntegrityError:  # the same address, connected from another tab meanwhile
+                form.duplicate = Mailbox.already_connected(request.user, mailbox.email)
+            else:
+                start_test(mailbox)
+                return redirect("mailbox_detail", pk=mailbox.pk)
+        ctx["duplicate"] = form.duplicate
     else:
-        email = request.GET.get("email", "")
-        form = MailboxForm(initial=initial_for(email))
-    ctx = {"form": form, "is_new": True, **_provider_context(email)}
-    # What the page shows now counts as filled in by us until the user changes it.
-    ctx["autofilled"] = [(name, form[name].value() or "") for name in AUTOFILLED]
+        form = MailboxForm(initial=detected)
+        ctx["duplicate"] = _already_connected(request.user, email)
+    ctx.update(form=form, **_autofill_context(form, ctx["detection"], detected, request.POST))
     return render(request, "accounts/mailbox_form.html", ctx)
-
-
-# The polling hint gives up after this many polls (the worker may be down).
-MAX_HINT_POLLS = 20
 
 
 @login_required
 def provider_hint(request: HttpRequest) -> HttpResponse:
-    """htmx: the provider's rules and pre-filled server fields for an address.
-
-    Known domains answer at once. For others the cascade runs in the worker and the
-    panel polls (`poll=N`) until the answer is in the cache; then the panel and the
-    server fields are swapped in, or the whole form when the provider needs SSO or
-    cannot be connected."""
+    """For connect-form.js: the provider panel for an address, with the detected values
+    as a data island. The script swaps the panel's content and fills only the fields the
+    person has not touched; the inputs themselves are never sent again, except that the
+    whole block is when the page must gain or lose them (a provider that needs SSO or
+    cannot be connected, or the next address after one). Known domains answer at once;
+    for others the data names the push topic that announces the worker's answer, and
+    `final=1` (sent at the page's deadline) turns a lookup still running into "could
+    not confirm"."""
     email = request.GET.get("email", "")[:320]
-    try:
-        poll = max(0, int(request.GET.get("poll", 0)))
-    except ValueError:
-        poll = 0
-    ctx = {"is_new": True, "poll": poll, **_provider_context(email, start_for=request.user)}
+    ctx = {"is_new": True, **_provider_context(email, start_for=request.user)}
     detection = ctx["detection"]
-    if detection is not None and detection.pending and poll >= MAX_HINT_POLLS:
+    if detection is not None and detection.pending and request.GET.get("final"):
         detection.pending = False
         ctx["gave_up"] = True
     detected = initial_for(email, detection)
-    ctx["form"] = MailboxForm(initial=keep_user_edits(detected, request.GET))
-    ctx["autofilled"] = [(name, detected.get(name, "")) for name in AUTOFILLED]
-    template = "accounts/mailbox_form.html"
-    if not poll:
-        return render(request, f"{template}#details", ctx)
-    if detection is None or detection.pending or ctx.get("gave_up"):
-        return render(request, f"{template}#provider_panel", ctx)
-    blocked = (providers.SSO_REQUIRED, providers.UNSUPPORTED)
-    if detection.provider is not None and detection.provider.policy in blocked:
-        return reswap(retarget(render(request, f"{template}#details", ctx), "#details"), "outerHTML")
-    oob = {**ctx, "oob": True}
-    html = render_to_string(f"{template}#provider_panel", ctx, request)
-    html += render_to_string(f"{template}#login_name", oob, request)
-    html += render_to_string(f"{template}#protocol_logins", oob, request)
-    html += render_to_string(f"{template}#servers", oob, request)
-    return HttpResponse(html)
+    form = MailboxForm(initial=keep_user_edits(detected, request.GET))
+    ctx.update(form=form, **_autofill_context(form, detection, detected, request.GET))
+    ctx["duplicate"] = _already_connected(request.user, email)
+    # The page sends its marks only while it shows the fields.
+    page_has_fields = "auto_smtp_host" in request.GET
+    part = "details" if page_has_fields == ctx["blocked"] else "provider_panel"
+    return render(request, f"accounts/mailbox_form.html#{part}", ctx)
 
 
 @login_required
 def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
-    form = MailboxForm(request.POST or None, instance=mailbox)
+    form = MailboxForm(request.POST or None, instance=mailbox, owner=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         start_test(mailbox)
         return redirect("mailbox_detail", pk=mailbox.pk)
-    ctx = {"form": form, "mailbox": mailbox, "is_new": False, **_provider_context(mailbox.email)}
+    ctx = {
+        "form": form,
+        "mailbox": mailbox,
+        "is_new": False,
+        "settings_open": True,
+        "duplicate": form.duplicate,
+        **_provider_context(mailbox.email),
+    }
     return render(request, "accounts/mailbox_form.html", ctx)
 
 
@@ -134,14 +178,26 @@ def _detail_context(mailbox: Mailbox) -> dict:
     test = mailbox.latest_test()
     steps = list(test.steps.all()) if test else []
     test_errors = list(test.errors.all()) if test else []
+    limits = {"timeout": settings.MAIL_PROBE_TIMEOUT, "deadline": settings.MAIL_PROBE_DEADLINE}
     return {
         "mailbox": mailbox,
         "test": test,
+        "result": summarize(mailbox, test, steps, test_errors, **limits),
+        "probe_deadline": round(settings.MAIL_PROBE_DEADLINE),
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
         "test_errors": test_errors,
+        **deliverability.panel(mailbox, test, steps),  # the capability panel (issue 13)
         # The provider may have been found by MX at connect time: prefer what was saved.
         "provider": providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email),
+        # Pushed changes while the test runs (another tab may also start a newer one).
+        "live": None
+        if test is None or test.is_final
+        else live_page.watch(
+            [f"test-{test.pk}", f"mailbox-{mailbox.pk}"],
+            reverse("mailbox_status", args=[mailbox.pk]),
+            "#test-status",
+        ),
     }
 
 
@@ -153,21 +209,47 @@ def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx polling target: the live steps; polling stops once the test is final."""
+    """The test's status and steps, re-fetched on each pushed change (see live/)."""
     mailbox = _get_mailbox_for_user(request, pk)
     ctx = _detail_context(mailbox)
     response = render(request, "accounts/mailbox_detail.html#test_status", ctx)
-    if request.htmx and ctx["test"] is not None and ctx["test"].is_final:
-        stop = HttpResponseStopPolling(response.content)
-        return stop
-    return response
+    return live_page.follow(request, response, ctx["live"])
 
 
 @login_required
 @require_POST
 def mailbox_retest(request: HttpRequest, pk: int) -> HttpResponse:
+    """Test again; from the result page, with the password typed again there (it is
+    saved first, and never shown back)."""
     mailbox = _get_mailbox_for_user(request, pk)
-    start_test(mailbox)
+    if "retype_password" in request.POST:
+        password = request.POST["retype_password"]
+        if not password or len(password) > MAX_PASSWORD:
+            messages.error(request, "Type the password, then test again.")
+            return redirect("mailbox_detail", pk=mailbox.pk)
+        mailbox.set_password(normalize_app_password(password, mailbox.provider_id))
+        mailbox.save(update_fields=["password_encrypted", "updated_at"])
+    # The round trip is opt-in per test: the capability panel's checkbox sends round_trip=1.
+    start_test(mailbox, round_trip=request.POST.get("round_trip") == "1")
+    return redirect("mailbox_detail", pk=mailbox.pk)
+
+
+@login_required
+@require_POST
+def mailbox_tracking(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set (or clear) the open/click tracking domain, then test again: the test checks its CNAME."""
+    mailbox = _get_mailbox_for_user(request, pk)
+    typed = request.POST.get("tracking_domain", "")[:300]
+    try:
+        host = deliverability.set_tracking_domain(mailbox, typed)
+    except ProbeError as exc:
+        ctx = {**_detail_context(mailbox), "tracking_typed": typed, "tracking_error": exc.detail}
+        return render(request, "accounts/mailbox_detail.html", ctx, status=400)
+    if host:
+        start_test(mailbox)
+        messages.success(request, f"Tracking domain set to {host}. Checking its DNS record.")
+    else:
+        messages.success(request, "Tracking domain removed.")
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 
@@ -205,12 +287,3 @@ def mailbox_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"{mailbox.email} was removed.")
         return redirect("mailbox_list")
     return render(request, "accounts/mailbox_confirm_delete.html", {"mailbox": mailbox})
-
-
-@login_required
-def sso_start(request: HttpRequest, provider: str) -> HttpResponse:
-    """Where the Sign in with Google / Microsoft buttons lead."""
-    if provider not in ("google", "microsoft"):
-        raise Http404
-    label = "Google" if provider == "google" else "Microsoft"
-    return render(request, "accounts/sso.html", {"label": label, "provider": provider})

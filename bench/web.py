@@ -94,8 +94,8 @@ def main() -> None:
     )
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "emailcenter.wsgi:application", "-b", f"127.0.0.1:{port}",
-         "-w", str(args.workers), "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "emailcenter.asgi:application", "-k", "uvicorn_worker.UvicornWorker",
+         "-b", f"127.0.0.1:{port}", "-w", str(args.workers), "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -116,7 +116,7 @@ def main() -> None:
         server.wait(10)
     lines = [
         header(),
-        f"gunicorn, {args.workers} sync workers, DEBUG=0, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
+        f"gunicorn, {args.workers} uvicorn workers (ASGI), DEBUG=0, {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
         f"wrk, 2 threads, 32 connections, {args.seconds} s per page.",
         "",
         "| page | p50 ms | p95 ms | p99 ms | requests/s | errors |",

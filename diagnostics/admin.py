@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ConnectionTest, TestError, TestStep
+from .models import ConnectionTest, MailboxVerification, TestError, TestStep
 
 
 class TestStepInline(admin.TabularInline):
@@ -36,8 +36,22 @@ class ConnectionTestAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "deadline_at",
+        "round_trip_requested",
+        "capabilities",
+        "round_trip",
+        "domain_checks",
+        "tracking_check",
     ]
     inlines = [TestStepInline, TestErrorInline]
+
+
+@admin.register(MailboxVerification)
+class MailboxVerificationAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "sent_filing", "sent_filing_checked_at", "tracking_domain"]
+    list_filter = ["sent_filing"]
+    search_fields = ["mailbox__email", "tracking_domain"]
+    list_select_related = ["mailbox"]
+    readonly_fields = ["mailbox", "sent_filing", "sent_filing_checked_at", "updated_at"]
 
 
 @admin.register(TestStep)

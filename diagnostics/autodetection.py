@@ -11,7 +11,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from . import dispatch
+from . import dispatch, limits
 from .config import probe_config
 from .net import directory
 from .net.autodetect import cascade
@@ -29,8 +29,7 @@ CACHE_PREFIX = "autodetect:v1:"
 PENDING_PREFIX = "autodetect:v1:pending:"
 # Unknown domains are looked up again sooner: a provider may publish settings later.
 NOTHING_FOUND_TTL = 15 * 60
-# New lookups one user may queue per window (the budget key is the user's id).
-BUDGET_PREFIX = "autodetect:v1:budget:"
+# New lookups one user may queue per window (counted per user id, across processes).
 LOOKUPS_PER_WINDOW = 30
 BUDGET_WINDOW = 10 * 60
 # clean_email's MX check: short, so that a slow DNS server cannot stall a form post.
@@ -102,12 +101,7 @@ def _spend(budget: str) -> bool:
     must not turn one account into a flood of outbound requests)."""
     if not budget:
         return True
-    key = BUDGET_PREFIX + budget
-    cache.add(key, 0, timeout=BUDGET_WINDOW)
-    try:
-        return cache.incr(key) <= LOOKUPS_PER_WINDOW
-    except ValueError:  # expired between add and incr
-        return True
+    return limits.allow("autodetect-budget", budget, limit=LOOKUPS_PER_WINDOW, window=BUDGET_WINDOW)
 
 
 def start_lookup(domain: str, budget: str = "") -> bool:

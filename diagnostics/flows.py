@@ -3,13 +3,16 @@
 import logging
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.crypto import DecryptionError
 from accounts.models import Mailbox
+from live.publish import publish, publish_many
+from mailauth.tokens import credentials_for
 
-from . import dispatch, limits
+from . import deliverability, dispatch, limits
 from .config import probe_config
 from .models import ConnectionTest, TestError, TestStep
 from .net import errors
@@ -22,9 +25,12 @@ log = logging.getLogger(__name__)
 QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
 
 
-def start_test(mailbox: Mailbox) -> ConnectionTest:
+def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTest:
     """Queue a test, unless one is already pending for this mailbox (double clicks), or
-    record a refused one when a rate limit or an auth-failure pause applies."""
+    record a refused one when a rate limit or an auth-failure pause applies.
+
+    `round_trip`: also send a test message to the mailbox and find it (see
+    deliverability); None means "only for the mailbox's first test"."""
     with transaction.atomic():
         # Serialise concurrent starts for one mailbox (two tabs, a double click).
         Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
@@ -35,8 +41,13 @@ def start_test(mailbox: Mailbox) -> ConnectionTest:
         )
         if pending is not None:
             return pending
+        if round_trip is None:
+            round_trip = settings.MAIL_ROUND_TRIP_ON_FIRST_TEST and not mailbox.tests.exists()
         test = ConnectionTest(
-            mailbox=mailbox, settings=mailbox.settings_snapshot(), provider_id=mailbox.provider_id
+            mailbox=mailbox,
+            settings=mailbox.settings_snapshot(),
+            provider_id=mailbox.provider_id,
+            round_trip_requested=round_trip,
         )
         test.deadline_at = test.default_deadline()
         refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
@@ -46,8 +57,18 @@ def start_test(mailbox: Mailbox) -> ConnectionTest:
             return test
         test.save()
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)
-        transaction.on_commit(lambda: enqueue(test.pk))
+        transaction.on_commit(lambda: _queue(test))
     return test
+
+
+def _queue(test: ConnectionTest) -> None:
+    enqueue(test.pk)
+    _changed(test)  # queued: another tab on this mailbox's page shows the new test
+
+
+def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
+    """Tell the pages watching this test (and its mailbox) to re-read it, on commit."""
+    publish_many([f"test-{test.pk}", f"mailbox-{test.mailbox_id}"] if mailbox_too else [f"test-{test.pk}"])
 
 
 def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
@@ -86,6 +107,7 @@ def _claim(test_id: int) -> ConnectionTest | None:
         test.started_at = timezone.now()
         test.message = ""
         test.save(update_fields=["status", "started_at", "message"])
+        _changed(test, mailbox_too=False)
     return test
 
 
@@ -111,6 +133,7 @@ def _finish(
         test.sent_folder = sent_folder
         test.finished_at = now
         test.save(update_fields=["status", "sent_folder", "finished_at"])
+        _changed(test)
         if not touch_mailbox:
             return
         update = {"status": status, "last_tested_at": now}
@@ -131,9 +154,10 @@ def execute_test(test_id: int) -> None:
     if paused is not None:
         _refuse(test, paused)
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
+        publish(f"mailbox-{mailbox.pk}")
         return
     try:
-        password = mailbox.get_password()
+        password = credentials_for(mailbox)  # a password, or a fresh OAuth token (mailauth)
     except DecryptionError:
         report = ErrorReport(
             errors.UNKNOWN,
@@ -146,6 +170,7 @@ def execute_test(test_id: int) -> None:
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
+    checks = deliverability.begin(mailbox, config)  # DNS checks run while the probes do
     if connection.in_atomic_block:
         # Called inside a transaction (tests, shell): other connections cannot see this
         # test's row yet, so keep the steps and write them here at the end.
@@ -153,19 +178,22 @@ def execute_test(test_id: int) -> None:
         diagnosis = run_probes(
             smtp, imap, password, config, on_step=buffered.append, preferred_sent=preferred
         )
+        deliverability.finish(checks, test, diagnosis, smtp, imap, password, buffered.append)
         TestStep.objects.bulk_create(TestStep(test=test, **step.as_dict()) for step in buffered)
+        _changed(test, mailbox_too=False)
     else:
         # No database connection is held while we wait on mail servers: steps go through
         # the worker's single step writer, so hundreds of tests can wait at once.
         connection.close()
         on_step = lambda step: writer.put(test.pk, step)  # noqa: E731
         diagnosis = run_probes(smtp, imap, password, config, on_step=on_step, preferred_sent=preferred)
+        deliverability.finish(checks, test, diagnosis, smtp, imap, password, on_step)
         writer.flush()
     del password
     _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
-    test.save(update_fields=["transcript", "folders"])
+    test.save(update_fields=["transcript", "folders", *deliverability.store(test, diagnosis)])
     _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
 
 

@@ -32,6 +32,13 @@ class ConnectionTest(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # The verification (issue 13): capabilities with every test; the round trip when asked for
+    # (the first test of a mailbox asks by default); the sender domain's DNS and the tracking CNAME.
+    round_trip_requested = models.BooleanField(default=False)
+    capabilities = models.JSONField(default=dict, blank=True)
+    round_trip = models.JSONField(null=True, blank=True)
+    domain_checks = models.JSONField(null=True, blank=True)
+    tracking_check = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -44,18 +51,95 @@ class ConnectionTest(models.Model):
     def __str__(self) -> str:
         return f"test {self.pk} of {self.mailbox_id}: {self.status}"
 
+    # Shown for a test past its deadline that no worker finished. Computed when the
+    # page is read, so no page waits on the reaper (which needs a worker too).
+    NO_WORKER = (
+        "No worker finished this test in time. The test workers may be down; run the test again later."
+    )
+
+    @property
+    def overdue(self) -> bool:
+        return (
+            self.status not in self.FINAL
+            and self.deadline_at is not None
+            and self.deadline_at < timezone.now()
+        )
+
+    @property
+    def effective_status(self) -> str:
+        """The status a person sees: an overdue test has failed, whatever the row says."""
+        return self.Status.FAILED if self.overdue else self.status
+
+    def get_effective_status_display(self) -> str:
+        return self.Status(self.effective_status).label
+
+    @property
+    def status_message(self) -> str:
+        return self.NO_WORKER if self.overdue else self.message
+
     @property
     def is_final(self) -> bool:
-        return self.status in self.FINAL
+        return self.status in self.FINAL or self.overdue
+
+    # A test queued this long says that no worker has picked it up yet.
+    WAITING_NOTICE_AFTER = timedelta(seconds=15)
 
     @property
     def waiting_for_worker(self) -> bool:
         """Queued for a while: the queue or every worker may be down."""
-        return self.status == self.Status.QUEUED and timezone.now() - self.created_at > timedelta(seconds=15)
+        return (
+            self.status == self.Status.QUEUED
+            and not self.overdue
+            and timezone.now() - self.created_at > self.WAITING_NOTICE_AFTER
+        )
+
+    def changes_by_itself_at(self) -> list:
+        """When the page's view of this test changes with no write at all (the
+        "no worker yet" notice, the deadline), so that a page waiting on it re-reads then."""
+        if self.status in self.FINAL or self.deadline_at is None:
+            return []
+        if self.status == self.Status.QUEUED:
+            return [self.created_at + self.WAITING_NOTICE_AFTER, self.deadline_at]
+        return [self.deadline_at]
 
     def default_deadline(self):
-        # Both protocols run at once, so one probe deadline plus a margin for queueing.
-        return timezone.now() + timedelta(seconds=settings.MAIL_PROBE_DEADLINE * 2 + 30)
+        # Both protocols run at once, so one probe deadline plus a margin for queueing;
+        # the round trip then waits for its message, and has its own sessions to open.
+        seconds = settings.MAIL_PROBE_DEADLINE * 2 + 30
+        if self.round_trip_requested:
+            seconds += round_trip_budget()
+        return timezone.now() + timedelta(seconds=seconds)
+
+
+def round_trip_budget() -> float:
+    """The longest a round trip takes: the wait, its sessions, the Sent check and cleanup."""
+    return settings.MAIL_ROUND_TRIP_DEADLINE + settings.MAIL_PROBE_DEADLINE + settings.MAIL_PROBE_TIMEOUT
+
+
+class MailboxVerification(models.Model):
+    """What verifying a mailbox taught us that the sending side needs: whether the provider
+    files sent mail in Sent itself or we must APPEND a copy, and the tracking domain."""
+
+    class SentFiling(models.TextChoices):
+        AUTOMATIC = "automatic", "The provider files a copy in Sent"
+        NEEDS_APPEND = "needs_append", "We must file a copy in Sent (IMAP APPEND)"
+        UNKNOWN = "unknown", "Not known yet"
+
+    mailbox = models.OneToOneField("accounts.Mailbox", on_delete=models.CASCADE, related_name="verification")
+    sent_filing = models.CharField(max_length=12, choices=SentFiling, default=SentFiling.UNKNOWN)
+    sent_filing_checked_at = models.DateTimeField(null=True, blank=True)
+    # A custom open/click tracking host (a CNAME of TRACKING_CNAME_TARGET); empty: none.
+    tracking_domain = models.CharField(max_length=253, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"verification of {self.mailbox_id}: {self.sent_filing}"
+
+    @classmethod
+    def sent_filing_of(cls, mailbox) -> str:
+        """For the sending side: "automatic", "needs_append" or "unknown"."""
+        found = cls.objects.filter(mailbox=mailbox).values_list("sent_filing", flat=True).first()
+        return found or cls.SentFiling.UNKNOWN
 
 
 class TestStep(models.Model):

@@ -64,11 +64,16 @@ INSTALLED_APPS = [
     "diagnostics",
     "review",
     "support",
+    "sharedstate",
+    "live",
+    "mailauth",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, async-capable: under ASGI a sync-only middleware would put every
+    # request, and every live stream, through a thread.
+    "emailcenter.static_middleware.AsyncWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -81,6 +86,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "emailcenter.urls"
 WSGI_APPLICATION = "emailcenter.wsgi.application"
+# Served by uvicorn (`make run`) and by gunicorn's uvicorn workers in production: the
+# live status streams need ASGI (WSGI would hold a thread per open page).
+ASGI_APPLICATION = "emailcenter.asgi.application"
 
 TEMPLATES = [
     {
@@ -113,24 +121,55 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_emailcenter_{os.getpid()}"}
 
-# Reuse connections across requests (polling is frequent); health-checked before reuse.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Sessions are read on every poll: keep them in the cache, written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# PostgreSQL: a connection pool per process (psycopg_pool). Under ASGI each request runs
+# in a thread of its own, so thread-local persistent connections would be opened anew for
+# nearly every request; a pool hands a warm one over and bounds how many a process holds
+# (a worker's 200 threads share DATABASE_POOL_SIZE). SQLite keeps one per thread.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=20)
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and DATABASE_POOL_SIZE > 0:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=20.0),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
+else:
+    # Under ASGI a request's connection belongs to that request's context, which ends with
+    # it: a "persistent" one would only linger until garbage collection (Django advises 0).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 REDIS_URL = env("REDIS_URL", default="")
 
+# What more than one process must see (autodetection answers, rate limits, pauses,
+# throttles) lives where every process sees it, never in one process's memory: Redis
+# when REDIS_URL is set, else the database (the cache table `migrate` creates, and
+# sharedstate's counters).
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Logs and answers "missing" instead of raising while Redis is down.
+            "BACKEND": "sharedstate.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
+            # A Redis that does not answer must not stall a page.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            # Answers "missing" instead of raising when its table is not there yet.
+            "BACKEND": "sharedstate.cache.ResilientDatabaseCache",
+            "LOCATION": "shared_cache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+# Sessions live in the database alone, on both tiers: one primary-key read per request,
+# and nothing to lose or go stale while Redis is down. (With cached_db, a sign-out while
+# Redis does not answer deletes the database row but not the cached copy, which would
+# sign the old cookie back in once Redis answers again.)
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -138,6 +177,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# People sign in with their email address (or an older account's username).
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "mailbox_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,6 +192,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "staticfiles")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# In development uvicorn serves static files through WhiteNoise, straight from the apps.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -214,8 +258,9 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
-        # The file broker polls; a tenth of a second keeps tests starting promptly.
-        "polling_interval": 0.1,
+        # The file broker polls its folder; 20 ms costs a listdir 50 times a second and
+        # is most of how soon a worker picks a test up on this tier.
+        "polling_interval": env.float("CELERY_BROKER_POLL_INTERVAL", default=0.02),
     }
 CELERY_TASK_IGNORE_RESULT = True
 # Probes mostly wait on the network: many threads in one process, not a few forks.
@@ -240,7 +285,13 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 MAIL_PROBE_TIMEOUT = env.float("MAIL_PROBE_TIMEOUT", default=10.0)
 MAIL_PROBE_DEADLINE = env.float("MAIL_PROBE_DEADLINE", default=30.0)
 MAIL_ALLOWED_PRIVATE_HOSTS = env.list("MAIL_ALLOWED_PRIVATE_HOSTS", default=[])
-# Connection-test limits (per hour unless noted), counted in the shared cache.
+# The round trip (a test message to the mailbox itself): how long to wait for it, and whether
+# a mailbox's first test runs it (later tests run it when asked; never on a schedule).
+MAIL_ROUND_TRIP_DEADLINE = env.float("MAIL_ROUND_TRIP_DEADLINE", default=60.0)
+MAIL_ROUND_TRIP_ON_FIRST_TEST = env.bool("MAIL_ROUND_TRIP_ON_FIRST_TEST", default=True)
+# The host a custom open/click tracking domain must be a CNAME of (empty: no custom domains).
+TRACKING_CNAME_TARGET = env("TRACKING_CNAME_TARGET", default="")
+# Connection-test limits (per hour unless noted), counted by sharedstate.counters (every process together).
 MAIL_TEST_RATE_WINDOW = env.int("MAIL_TEST_RATE_WINDOW", default=3600)
 MAIL_TEST_RATE_PER_USER = env.int("MAIL_TEST_RATE_PER_USER", default=30)
 MAIL_TEST_RATE_PER_HOST = env.int("MAIL_TEST_RATE_PER_HOST", default=300)
@@ -249,7 +300,7 @@ MAIL_TEST_RATE_PER_LOGIN = env.int("MAIL_TEST_RATE_PER_LOGIN", default=10)
 MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=3)
 MAIL_AUTH_FAILURE_WINDOW = env.int("MAIL_AUTH_FAILURE_WINDOW", default=3 * 3600)
 MAIL_LIMITS_NAMESPACE = env("MAIL_LIMITS_NAMESPACE", default="v1")
-# Sign-in and sign-up throttles, per account name and per client address.
+# Sign-in throttles per (account name, client address) and per address; sign-ups per address.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 SIGNUP_RATE_PER_IP = env.int("SIGNUP_RATE_PER_IP", default=10)
@@ -283,6 +334,14 @@ REVIEW_PAGE_SIZE = env.int("REVIEW_PAGE_SIZE", default=50)
 # The trends view caches its daily counts this long (0 turns the cache off).
 REVIEW_TRENDS_CACHE_SECONDS = env.int("REVIEW_TRENDS_CACHE_SECONDS", default=60)
 
+# --- Live status (Server-Sent Events, see live/): pushed by Redis pub/sub with
+# REDIS_URL, else through a small event table that each web process polls.
+LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=20.0)
+# A stream ends after this long and the browser reconnects (and catches up).
+LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
+LIVE_POLL_INTERVAL = env.float("LIVE_POLL_INTERVAL", default=0.02)
+LIVE_EVENT_RETENTION_SECONDS = env.int("LIVE_EVENT_RETENTION_SECONDS", default=300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -290,3 +349,62 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- OAuth mailboxes (issue 11, mailauth/): Gmail/Workspace and Outlook/Microsoft 365
+# mailboxes sign in with their provider; tokens are encrypted with CREDENTIALS_KEYS.
+GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
+GOOGLE_OAUTH_CLIENT_SECRET = env("GOOGLE_OAUTH_CLIENT_SECRET", default="")
+MICROSOFT_OAUTH_CLIENT_ID = env("MICROSOFT_OAUTH_CLIENT_ID", default="")
+MICROSOFT_OAUTH_CLIENT_SECRET = env("MICROSOFT_OAUTH_CLIENT_SECRET", default="")
+MICROSOFT_OAUTH_TENANT = env("MICROSOFT_OAUTH_TENANT", default="common")
+# OpenID discovery documents; empty means the provider's own (tests and sovereign clouds set them).
+GOOGLE_OAUTH_METADATA_URL = env("GOOGLE_OAUTH_METADATA_URL", default="")
+MICROSOFT_OAUTH_METADATA_URL = env("MICROSOFT_OAUTH_METADATA_URL", default="")
+# The worker renews an access token this many seconds before it expires.
+OAUTH_REFRESH_MARGIN = env.int("OAUTH_REFRESH_MARGIN", default=300)
+# Tests only: {"google": {"smtp": Endpoint, "imap": Endpoint}} instead of the directory's servers.
+OAUTH_MAIL_SERVERS: dict = {}
+
+# --- Mailbox health checks (issue 14, monitoring/) --- BEGIN
+INSTALLED_APPS += ["monitoring"]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context.health_banner")
+# Every connected mailbox is checked once per interval, at its own offset within it.
+MAIL_HEALTH_INTERVAL = env.int("MAIL_HEALTH_INTERVAL", default=3600)
+# At most this many logins at once to one provider host, across every worker.
+MAIL_HEALTH_PER_HOST = env.int("MAIL_HEALTH_PER_HOST", default=20)
+# Transient failures are retried after these many minutes before the mailbox counts as disconnected.
+MAIL_HEALTH_BACKOFF_MINUTES = env.list("MAIL_HEALTH_BACKOFF_MINUTES", cast=int, default=[1, 5, 15])
+# The scheduler claims due mailboxes in batches of this size (one short transaction each).
+MAIL_HEALTH_BATCH = env.int("MAIL_HEALTH_BATCH", default=500)
+# Every check is kept this many days, then one a day.
+MAIL_HEALTH_RETENTION_DAYS = env.int("MAIL_HEALTH_RETENTION_DAYS", default=14)
+# Alert emails to one person per rolling day at most (the digest and "working again" included).
+MAIL_HEALTH_ALERTS_PER_DAY = env.int("MAIL_HEALTH_ALERTS_PER_DAY", default=10)
+# The hour (TIME_ZONE) at which the daily digest of failing mailboxes goes out.
+MAIL_HEALTH_DIGEST_HOUR = env.int("MAIL_HEALTH_DIGEST_HOUR", default=7)
+# Base URL for links in alert emails (no request there to build it from).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+CELERY_BEAT_SCHEDULE["health-schedule-due"] = {
+    "task": "monitoring.tasks.schedule_due_checks",
+    "schedule": 60.0,
+}
+# Hourly: the daily digest goes out at MAIL_HEALTH_DIGEST_HOUR; retention thins old checks.
+CELERY_BEAT_SCHEDULE["health-daily"] = {
+    "task": "monitoring.tasks.daily",
+    "schedule": 3600.0,
+}
+# --- Mailbox health checks --- END
+
+# --- Bulk import (issue 15, imports/): connect many mailboxes from one CSV. ---
+INSTALLED_APPS += ["imports"]
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Rows per worker task; a task tests its rows at the same time.
+IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=25)
+# An unfinished import (and every row's encrypted password) is deleted after this long.
+IMPORT_RETENTION_HOURS = env.int("IMPORT_RETENTION_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["reap-imports"] = {
+    "task": "imports.tasks.reap",
+    "schedule": env.float("MAIL_REAPER_INTERVAL", default=60.0),
+}
+# --- end of bulk import settings. ---

@@ -4,6 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
+    path("", include("mailauth.urls")),
     path("review/", include("review.urls")),
     path("support/", include("support.urls")),
+    path("live/", include("live.urls")),
+    path("", include("monitoring.urls")),
+    path("imports/", include("imports.urls")),
 ]

@@ -10,12 +10,36 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Mailbox
 from diagnostics.models import ConnectionTest, TestError
 from diagnostics.net.errors import CATALOGUE
+from diagnostics.net.reasons import REASON_HELP
 
 NO_PROVIDER = "-"  # the filter value for tests whose provider was not recognised
-CODE_CHOICES = [("", "Any error"), *[(code, f"{code}: {kind.title}") for code, kind in CATALOGUE.items()]]
+CODE_CHOICES = [("", "Any error"), *[(code, kind.title) for code, kind in CATALOGUE.items()]]
 REVIEWED_CHOICES = [("", "Reviewed or not"), ("no", "Not reviewed"), ("yes", "Reviewed")]
+FAILING, FIXED = "failing", "fixed"
+STATE_CHOICES = [("", "Failing or fixed"), (FAILING, "Still failing"), (FIXED, "Fixed since")]
+# The finer causes the classifier reports (the catalogue's advice table, plus the one
+# that has no advice of its own); the list page adds any other reason it finds.
+KNOWN_REASONS = sorted({*REASON_HELP, "wrong_credentials"})
+_WORDS = {
+    "cert": "certificate",
+    "imap": "IMAP",
+    "smtp": "SMTP",
+    "ehlo": "EHLO",
+    "starttls": "STARTTLS",
+    "nxdomain": "name not found (NXDOMAIN)",
+    "logindisabled": "LOGINDISABLED",
+    "oauth": "OAuth",
+    "bye": "BYE",
+}
+
+
+def reason_label(reason: str) -> str:
+    """Staff wording for a reason key: "cert_untrusted" reads "Certificate untrusted"."""
+    text = " ".join(_WORDS.get(word, word) for word in reason.split("_"))
+    return text[:1].upper() + text[1:]
 
 
 def _date_input():
@@ -23,7 +47,10 @@ def _date_input():
 
 
 class FailureFilterForm(forms.Form):
+    state = forms.ChoiceField(label="Now", choices=STATE_CHOICES, required=False)
     code = forms.ChoiceField(label="Error", choices=CODE_CHOICES, required=False)
+    # A select of known reasons on the page; any short key is accepted, so a link to a
+    # reason the list does not offer still filters.
     reason = forms.CharField(max_length=40, required=False)
     provider = forms.CharField(max_length=40, required=False, help_text=f"“{NO_PROVIDER}” for none")
     since = forms.DateField(label="From", required=False, widget=_date_input())
@@ -85,15 +112,13 @@ def failed_tests(data: dict):
         tests = tests.filter(review__isnull=True)
     if data.get("q", "").strip():
         tests = tests.filter(search(data["q"]))
+    # The mailbox's state now, whatever the failures matched: fixed means its latest
+    # test connected; a mailbox being tested again still counts as failing.
+    if data.get("state") == FIXED:
+        tests = tests.filter(mailbox__status=Mailbox.Status.CONNECTED)
+    elif data.get("state") == FAILING:
+        tests = tests.exclude(mailbox__status=Mailbox.Status.CONNECTED)
     return tests.order_by("-created_at", "-pk")
-
-
-def known_reasons() -> list[str]:
-    """For the reason field's suggestions; served from the reason index."""
-    reasons = (
-        TestError.objects.exclude(reason="").values_list("reason", flat=True).distinct().order_by("reason")
-    )
-    return list(reasons[:200])
 
 
 class GroupedFilterForm(forms.Form):

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, F, Value, When
+from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
 
 from diagnostics.models import ConnectionTest, TestError
@@ -29,12 +29,19 @@ class Series:
     provider: str
     counts: list[int]
     days: list[date] = field(repr=False)
+    domain: str = ""  # for tests with no known provider: the address's domain
+
+    @property
+    def provider_label(self) -> str:
+        if self.provider is None:
+            return ""
+        return self.provider or f"no provider ({self.domain or 'unknown domain'})"
 
     @property
     def label(self) -> str:
         parts = []
         if self.provider is not None:
-            parts.append(self.provider or "no provider")
+            parts.append(self.provider_label)
         if self.code is not None:
             parts.append(self.code)
         return " · ".join(parts)
@@ -66,6 +73,8 @@ class Series:
             query["code"] = self.code
         if self.provider is not None:
             query["provider"] = self.provider or NO_PROVIDER
+            if not self.provider and self.domain:
+                query["q"] = f"@{self.domain}"
         return query
 
 
@@ -89,35 +98,51 @@ def rising_since(days: list[date], counts: list[int]) -> date | None:
     return days[start]
 
 
+def _domain(prefix: str = ""):
+    """The address's domain for a test with no known provider ("" otherwise): "no
+    provider" is a hundred small domains, and each is a different story."""
+    email = F(f"{prefix}mailbox__email")
+    return Case(
+        When(**{f"{prefix}provider_id": ""}, then=Lower(Substr(email, StrIndex(email, Value("@")) + 1))),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
 def _rows(by: str, since, code: str, provider: str):
-    """(day, code, provider, count) rows: failed tests per day and group."""
+    """(day, code, provider, domain, count) rows: failed tests per day and group."""
     if by == "provider":
         tests = ConnectionTest.objects.filter(status=ConnectionTest.Status.FAILED, created_at__gte=since)
         if code:
             tests = tests.filter(pk__in=TestError.objects.filter(code=code).values("test_id"))
         if provider:
             tests = tests.filter(provider_id="" if provider == NO_PROVIDER else provider)
-        grouped = tests.annotate(day=TruncDate("created_at")).values("day", "provider_id")
+        grouped = tests.annotate(day=TruncDate("created_at"), domain=_domain()).values(
+            "day", "provider_id", "domain"
+        )
         return [
-            (r["day"], None, r["provider_id"], r["n"]) for r in grouped.annotate(n=Count("pk")).order_by()
+            (r["day"], None, r["provider_id"], r["domain"], r["n"])
+            for r in grouped.annotate(n=Count("pk")).order_by()
         ]
     errors = TestError.objects.filter(test__status=ConnectionTest.Status.FAILED, test__created_at__gte=since)
     if code:
         errors = errors.filter(code=code)
     if provider:
         errors = errors.filter(test__provider_id="" if provider == NO_PROVIDER else provider)
-    keys = ["day", "code"] + (["test__provider_id"] if by == "both" else [])
-    grouped = errors.annotate(day=TruncDate("test__created_at")).values(*keys)
+    keys = ["day", "code"] + (["test__provider_id", "domain"] if by == "both" else [])
+    grouped = errors.annotate(day=TruncDate("test__created_at"), domain=_domain("test__")).values(*keys)
     # Distinct tests: an SMTP and an IMAP timeout in one test count once.
     grouped = grouped.annotate(n=Count("test_id", distinct=True)).order_by()
+    both = by == "both"
     return [
-        (r["day"], r["code"], r.get("test__provider_id") if by == "both" else None, r["n"]) for r in grouped
+        (r["day"], r["code"], r["test__provider_id"] if both else None, r["domain"] if both else "", r["n"])
+        for r in grouped
     ]
 
 
 def cache_key(by: str, days: int, code: str, provider: str) -> str:
     raw = repr((by, days, code, provider, timezone.localdate().isoformat()))
-    return "review-trends:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "review-trends:v2:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _cached_rows(by: str, days: int, code: str, provider: str) -> list:
@@ -134,17 +159,32 @@ def _cached_rows(by: str, days: int, code: str, provider: str) -> list:
     return rows
 
 
+SORTS = {
+    "group": lambda s: s.label,
+    "total": lambda s: s.total,
+    "recent": lambda s: s.recent,
+    "before": lambda s: s.before,
+    # Rising ones by when the rise began; the others after them.
+    "rising": lambda s: (s.rising_since is not None, s.rising_since or date.min),
+}
+
+
+def sort_series(found: list[Series], key: str = "total", descending: bool = True) -> list[Series]:
+    """Sorted by one column; ties by total (largest first), then by name."""
+    ordered = sorted(found, key=lambda s: (-s.total, s.label))
+    return sorted(ordered, key=SORTS[key], reverse=descending)
+
+
 def series(
     by: str = "both", days: int = 14, code: str = "", provider: str = ""
 ) -> tuple[list[date], list[Series]]:
-    """Days of the period (oldest first) and one series per group, most alarming first."""
+    """Days of the period (oldest first) and one series per group, largest total first."""
     first = timezone.localdate() - timedelta(days=days - 1)
     calendar = [first + timedelta(days=i) for i in range(days)]
     index = {day: i for i, day in enumerate(calendar)}
     counts: dict[tuple, list[int]] = defaultdict(lambda: [0] * days)
-    for day, row_code, row_provider, n in _cached_rows(by, days, code, provider):
+    for day, row_code, row_provider, domain, n in _cached_rows(by, days, code, provider):
         if day in index:
-            counts[(row_code, row_provider)][index[day]] += n
-    found = [Series(c, p, values, calendar) for (c, p), values in counts.items()]
-    found.sort(key=lambda s: (s.rising_since is None, -(s.recent - s.before), -s.total, s.label))
-    return calendar, found
+            counts[(row_code, row_provider, domain)][index[day]] += n
+    found = [Series(c, p, values, calendar, d) for (c, p, d), values in counts.items()]
+    return calendar, sort_series(found)

@@ -2,21 +2,20 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseStopPolling
 
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest, TestError
+from live import page as live_page
 from support.flows import provider_name, without_secrets
 from support.roles import ADMIN, SUPPORT, has_role, role_required
 
-from . import charts, trends
-from .filters import FailureFilterForm, GroupedFilterForm, NoteForm, failed_tests, known_reasons
+from . import by_mailbox, charts, trends
+from .filters import FailureFilterForm, GroupedFilterForm, NoteForm, failed_tests
 from .models import Note, Review
 from .report import test_report
 
@@ -32,14 +31,46 @@ def _query(request: HttpRequest, drop=("page",)) -> str:
 
 @role_required(ADMIN)
 def failure_list(request: HttpRequest) -> HttpResponse:
+    """One row per mailbox with failures matching the filters; its history is one click away."""
     form = FailureFilterForm(request.GET)
-    tests = failed_tests(form.valid_data()).select_related("mailbox__user", "review")
-    tests = tests.prefetch_related(
-        Prefetch("errors", queryset=TestError.objects.only("test_id", "code", "reason"))
+    data = form.valid_data()
+    facets = by_mailbox.facets(data)
+    # The state filter's counts already add up to the rows: no second pass to count them.
+    paginator = by_mailbox.CountedPaginator(
+        by_mailbox.grouped(data), settings.REVIEW_PAGE_SIZE, facets["state"].total(data.get("state", ""))
     )
-    page = Paginator(tests, settings.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx = {"form": form, "page": page, "reasons": known_reasons(), "query": _query(request)}
+    page = paginator.get_page(request.GET.get("page"))
+    ctx = {
+        "form": form,
+        "page": page,
+        "rows": by_mailbox.rows(list(page), data),
+        "facets": facets,
+        "query": _query(request),
+    }
     return render(request, "review/failure_list.html", ctx)
+
+
+SORT_NAMES = {
+    "group": "Group",
+    "total": "Total",
+    "recent": "Last 3 days",
+    "before": "3 days before",
+    "rising": "Rising since",
+}
+TREND_ROWS = 100  # groups listed; "no provider" split by domain can make thousands
+
+
+def _sort_links(request: HttpRequest, key: str, descending: bool) -> dict:
+    """Per column: the URL that sorts by it (the same column flips the order) and its aria-sort."""
+    links = {}
+    for column in trends.SORTS:
+        query = request.GET.copy()
+        query["sort"] = column
+        first = "asc" if column == "group" else "desc"  # names A to Z, numbers largest first
+        query["dir"] = ("asc" if descending else "desc") if column == key else first
+        state = ("descending" if descending else "ascending") if column == key else "none"
+        links[column] = {"url": f"?{query.urlencode()}", "aria": state, "name": SORT_NAMES[column]}
+    return links
 
 
 @role_required(ADMIN)
@@ -50,16 +81,25 @@ def grouped(request: HttpRequest) -> HttpResponse:
     form = GroupedFilterForm(data)
     options = form.settings()
     days, found = trends.series(**options)
-    for s in found:
+    key = request.GET.get("sort", "total")
+    key = key if key in trends.SORTS else "total"
+    descending = request.GET.get("dir", "desc") != "asc"
+    found = trends.sort_series(found, key, descending)
+    shown = found[:TREND_ROWS]
+    for s in shown:
         s.spark = charts.sparkline(s.counts)
         s.query = QueryDict(mutable=True)
         s.query.update({**s.filter_query, "since": days[0].isoformat()})
+    stacked = charts.stacks(found, options["by"])
     ctx = {
         "form": form,
         "options": options,
         "days": days,
-        "series": found,
-        "chart": charts.line_chart(days, found),
+        "series": shown,
+        "more": len(found) - len(shown),
+        "sort": _sort_links(request, key, descending),
+        "charts": [charts.stacked_bars(days, stacked, size) for size in (charts.WIDE, charts.NARROW)],
+        "stacked_by": "provider" if options["by"] == "provider" else "error code",
     }
     return render(request, "review/grouped.html", ctx)
 
@@ -86,6 +126,10 @@ def _detail_context(request: HttpRequest, test: ConnectionTest) -> dict:
         "attempts": attempts,
         "notes": test.review_notes.select_related("author"),
         "support_requests": test.support_requests.all() if has_role(request.user, SUPPORT) else None,
+        # A re-run is watched live until it is final.
+        "live": None
+        if test.is_final
+        else live_page.watch([f"test-{test.pk}"], reverse("review_status", args=[test.pk]), "#test-result"),
     }
 
 
@@ -97,12 +141,11 @@ def test_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(ADMIN)
 def test_status(request: HttpRequest, pk: int) -> HttpResponse:
-    """htmx polling target after a re-run; polling stops once the test is final."""
+    """The result and steps, re-fetched on each pushed change while a re-run runs (see live/)."""
     test = _get_test(pk)
-    response = render(request, "review/test_detail.html#result", _detail_context(request, test))
-    if request.htmx and test.is_final:
-        return HttpResponseStopPolling(response.content)
-    return response
+    ctx = _detail_context(request, test)
+    response = render(request, "review/test_detail.html#result", ctx)
+    return live_page.follow(request, response, ctx["live"])
 
 
 @role_required(ADMIN)
@@ -130,16 +173,18 @@ def test_mark(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMIN)
 @require_POST
 def bulk_mark(request: HttpRequest) -> HttpResponse:
-    ids = {int(v) for v in request.POST.getlist("tests")[:BULK_LIMIT] if v.isdigit() and len(v) < 19}
-    tests = ConnectionTest.objects.filter(
-        pk__in=ids, status=ConnectionTest.Status.FAILED, review__isnull=True
-    )
+    """Mark the selected mailboxes' failures as reviewed: those the filters on the page
+    matched (the list's rows are what the admin looked at), not every failure they had."""
+    ids = {int(v) for v in request.POST.getlist("mailboxes")[:BULK_LIMIT] if v.isdigit() and len(v) < 19}
+    # The query is re-encoded, never used as a URL itself.
+    query = QueryDict(request.POST.get("query", "")[:2000])
+    data = FailureFilterForm(query).valid_data()
+    tests = failed_tests(data).filter(mailbox_id__in=ids, review__isnull=True)
     new = [Review(test_id=pk, reviewed_by=request.user) for pk in tests.values_list("pk", flat=True)]
     Review.objects.bulk_create(new, ignore_conflicts=True)  # another admin may have just marked one
-    messages.success(request, f"Marked {len(new)} test{'s' if len(new) != 1 else ''} as reviewed.")
-    # Back to the same filtered page; the query is re-encoded, never used as a URL itself.
-    query = QueryDict(request.POST.get("query", "")[:2000]).urlencode()
-    return redirect(reverse("review_list") + (f"?{query}" if query else ""))
+    messages.success(request, f"Marked {len(new)} failed test{'s' if len(new) != 1 else ''} as reviewed.")
+    back = query.urlencode()
+    return redirect(reverse("review_list") + (f"?{back}" if back else ""))
 
 
 @role_required(ADMIN)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from .models import Message, Screenshot, SupportRequest
+from .models import InternalNote, Message, SavedReply, Screenshot, SupportRequest
 
 
 class ScreenshotInline(admin.TabularInline):
@@ -25,9 +25,17 @@ class MessageInline(admin.TabularInline):
     readonly_fields = fields
 
 
+class NoteInline(admin.TabularInline):
+    model = InternalNote
+    extra = 0
+    can_delete = False
+    fields = ["author", "text", "created_at"]
+    readonly_fields = fields
+
+
 @admin.register(SupportRequest)
 class SupportRequestAdmin(admin.ModelAdmin):
-    list_display = ["pk", "email", "user", "provider_id", "status", "created_at", "updated_at"]
+    list_display = ["pk", "email", "user", "provider_id", "status", "assignee", "created_at", "updated_at"]
     list_filter = ["status", "provider_id", "created_at"]
     search_fields = ["email", "contact_email", "user__username", "message", "error_codes"]
     readonly_fields = [
@@ -44,8 +52,8 @@ class SupportRequestAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    list_select_related = ["user"]
-    inlines = [MessageInline, ScreenshotInline]
+    list_select_related = ["user", "assignee"]
+    inlines = [MessageInline, NoteInline, ScreenshotInline]
 
 
 @admin.register(Screenshot)
@@ -63,5 +71,21 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ["pk", "request", "from_support", "author", "created_at"]
     list_filter = ["from_support", "created_at"]
     search_fields = ["text", "request__email", "author__username"]
+    raw_id_fields = ["request"]
+    list_select_related = ["request", "author"]
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    """Support staff write the answers they give often; the request page inserts them."""
+
+    list_display = ["title", "updated_at"]
+    search_fields = ["title", "text"]
+
+
+@admin.register(InternalNote)
+class InternalNoteAdmin(admin.ModelAdmin):
+    list_display = ["pk", "request", "author", "created_at"]
+    search_fields = ["text", "request__email"]
     raw_id_fields = ["request"]
     list_select_related = ["request", "author"]

@@ -10,6 +10,16 @@ def _create_roles(sender, using="default", **kwargs):
     ensure_roles()
 
 
+def _agent_may_watch(user, key: str) -> bool:
+    """Support agents follow a test of a mailbox someone asked them about (a re-run)."""
+    from .models import SupportRequest
+    from .roles import SUPPORT, has_role
+
+    if not (key.isdigit() and len(key) < 19) or not has_role(user, SUPPORT):
+        return False
+    return SupportRequest.objects.filter(mailbox__tests__pk=key).exists()
+
+
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = "Support requests"
@@ -23,3 +33,6 @@ class SupportConfig(AppConfig):
         # refuses twice that. Our upload check refuses anything above it first.
         Image.MAX_IMAGE_PIXELS = settings.SUPPORT_SCREENSHOT_MAX_PIXELS
         post_migrate.connect(_create_roles, sender=self, dispatch_uid="support.create_roles")
+        from live import topics
+
+        topics.register("test", _agent_may_watch)

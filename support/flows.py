@@ -11,11 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest
 from diagnostics.net import providers
 
 from .imagecheck import CleanImage
-from .models import Message, Screenshot, SupportRequest
+from .models import InternalNote, Message, Screenshot, SupportRequest
 from .snapshot import draw_settings_png
 
 log = logging.getLogger(__name__)
@@ -121,25 +122,47 @@ def open_request(user, test: ConnectionTest, message: str, contact_email: str, i
 
 
 def follow_up(request: SupportRequest, user, text: str, images) -> None:
-    """The user adds a message and/or screenshots; a request waiting on them is open again."""
+    """The user adds a message and/or screenshots; a request waiting on them is open again
+    (and waits on us from now; one already open keeps waiting since it did)."""
     with transaction.atomic():
         if text:
             Message.objects.create(request=request, author=user, from_support=False, text=text)
         add_screenshots(request, user, images)
         if request.status != SupportRequest.Status.OPEN:
             request.status = SupportRequest.Status.OPEN
-        request.save(update_fields=["status", "updated_at"])
+            request.waiting_since = timezone.now()
+        request.save(update_fields=["status", "waiting_since", "updated_at"])
 
 
 def set_status(request: SupportRequest, status: str) -> None:
+    if status != request.status:
+        request.waiting_since = timezone.now()  # the other side's turn starts now
     request.status = status
-    request.save(update_fields=["status", "updated_at"])
+    request.save(update_fields=["status", "waiting_since", "updated_at"])
+
+
+def assign(request: SupportRequest, agent) -> None:
+    """Give the request to an agent (None: back to unassigned)."""
+    request.assignee = agent
+    request.save(update_fields=["assignee", "updated_at"])
+
+
+def add_note(request: SupportRequest, author, text: str) -> InternalNote:
+    return InternalNote.objects.create(request=request, author=author, text=text)
+
+
+def rerun(request: SupportRequest) -> ConnectionTest | None:
+    """Test the request's mailbox again with its current settings (None: it was deleted)."""
+    if request.mailbox is None:
+        return None
+    return start_test(request.mailbox)
 
 
 def reply(request: SupportRequest, author, text: str, status: str, link: str) -> bool:
     """Save a support reply, set the status and email the user. False if the email failed."""
     with transaction.atomic():
         Message.objects.create(request=request, author=author, from_support=True, text=text)
+        request.waiting_since = timezone.now()  # answered: whoever waits now, waits since now
         set_status(request, status)
     body = (
         f"Support answered your request #{request.pk} about {request.email}:\n\n"

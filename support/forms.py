@@ -107,8 +107,31 @@ class QueueFilterForm(forms.Form):
     """Support queue filters; invalid values are reported and ignored, never a 500."""
 
     STATUS_CHOICES = [("", "Any status"), *SupportRequest.Status.choices]
+    MINE, UNASSIGNED = "mine", "unassigned"
+    VIEW_CHOICES = [("", "Everyone's"), (MINE, "Mine"), (UNASSIGNED, "Unassigned")]
 
+    view = forms.ChoiceField(choices=VIEW_CHOICES, required=False)
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
     q = forms.CharField(label="Search", max_length=254, required=False)
     provider = forms.CharField(max_length=40, required=False)
     code = forms.CharField(label="Error code", max_length=30, required=False)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Internal note (only support staff see it)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_TEXT,
+    )
+
+
+class AssignForm(forms.Form):
+    """Assign to one of the support agents, or to nobody."""
+
+    assignee = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Nobody", label="Assigned to"
+    )
+
+    def __init__(self, *args, agents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents

@@ -5,6 +5,7 @@ from django.db import models, transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import timezone
 
 
 class SupportRequest(models.Model):
@@ -34,6 +35,17 @@ class SupportRequest(models.Model):
         related_name="support_requests",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    # The support agent who owns the request; anyone on the queue may take it.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    # Since when the side whose turn it is has been waiting: the user's last message
+    # while open, our last answer while waiting for the user (see flows).
+    waiting_since = models.DateTimeField(default=timezone.now)
     contact_email = models.EmailField("reply to", max_length=254)
     message = models.TextField()
     # The copy of the failed test: address, provider, settings, errors, steps, transcript.
@@ -53,6 +65,7 @@ class SupportRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="support_status_created"),
             models.Index(fields=["user", "-created_at"], name="support_user_created"),
+            models.Index(fields=["status", "waiting_since"], name="support_status_waiting"),
         ]
         permissions = [("answer_requests", "Can see and answer every support request")]
 
@@ -126,6 +139,37 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{'support' if self.from_support else 'user'} message on request {self.request_id}"
+
+
+class InternalNote(models.Model):
+    """A note between support agents on a request. Never shown to the user."""
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    text = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"internal note on request {self.request_id}"
+
+
+class SavedReply(models.Model):
+    """An answer support gives often, inserted into a reply and edited there.
+    Managed in the Django admin."""
+
+    title = models.CharField(max_length=100, unique=True)
+    text = models.TextField(max_length=5000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 @receiver(post_delete, sender=Screenshot)

@@ -34,6 +34,11 @@ ROLES: dict[str, Role] = {
             "support.view_supportrequest",
             "support.view_screenshot",
             "support.view_message",
+            # Saved replies are theirs to write, in the Django admin.
+            "support.view_savedreply",
+            "support.add_savedreply",
+            "support.change_savedreply",
+            "support.delete_savedreply",
         ),
     ),
     ADMIN: Role(
@@ -115,3 +120,30 @@ def revoke(user, key: str) -> None:
     if user.is_staff and not user.is_superuser and not user.groups.filter(name__in=others).exists():
         user.is_staff = False
         user.save(update_fields=["is_staff"])
+
+
+def landing_url(user) -> str:
+    """Where a person starts: staff on their work (admins on failed connections, support
+    agents on the queue), everyone else on their mailboxes."""
+    from django.urls import reverse
+
+    if getattr(user, "is_authenticated", False) and user.is_staff:
+        if has_role(user, ADMIN):
+            return reverse("review_list")
+        if has_role(user, SUPPORT):
+            return reverse("support_queue")
+    return reverse("mailbox_list")
+
+
+def holders(key: str):
+    """The active staff accounts that hold a role (superusers too), by name."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    role = ROLES[key]
+    app, codename = role.permission.split(".", 1)
+    granted = Q(groups__name=role.group) | Q(
+        user_permissions__codename=codename, user_permissions__content_type__app_label=app
+    )
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    return users.filter(granted | Q(is_superuser=True)).distinct().order_by("username")

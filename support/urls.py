@@ -12,4 +12,8 @@ urlpatterns = [
     path("queue/<int:pk>/", queue.queue_detail, name="support_queue_detail"),
     path("queue/<int:pk>/reply/", queue.queue_reply, name="support_queue_reply"),
     path("queue/<int:pk>/status/", queue.queue_status, name="support_queue_status"),
+    path("queue/<int:pk>/assign/", queue.queue_assign, name="support_queue_assign"),
+    path("queue/<int:pk>/notes/", queue.queue_note, name="support_queue_note"),
+    path("queue/<int:pk>/rerun/", queue.queue_rerun, name="support_queue_rerun"),
+    path("queue/<int:pk>/mailbox/", queue.queue_mailbox, name="support_queue_mailbox"),
 ]

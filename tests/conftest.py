@@ -13,7 +13,7 @@ from django.conf import settings as django_settings
 
 from diagnostics.net.steps import ProbeConfig
 
-pytest_plugins = ["tests.servers.fixtures"]
+pytest_plugins = ["tests.servers.fixtures", "tests.oauth.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_TIMEOUT = 3.0
@@ -31,6 +31,7 @@ def probe_settings(settings, pki):
     settings.SSL_CERT_FILE = pki.ca_file
     settings.MAIL_PROBE_TIMEOUT = PROBE_TIMEOUT
     settings.MAIL_PROBE_DEADLINE = PROBE_DEADLINE
+    settings.MAIL_ROUND_TRIP_ON_FIRST_TEST = False  # tests/roundtrip/ turn the round trip on
     settings.DNS_NAMESERVERS = []
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
     settings.MAIL_LIMITS_NAMESPACE = LIMITS_NAMESPACE
@@ -136,8 +137,8 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")
 
 
-def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE) -> WorkerProcess:
-    """Start a real `celery worker` process on the test database and wait until it is ready."""
+def app_env(database_url: str, pki, queue: str = TEST_QUEUE) -> dict[str, str]:
+    """The environment of an app process (worker or web) on the test database."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -146,6 +147,7 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
         "SSL_CERT_FILE": pki.ca_file,
         "MAIL_PROBE_TIMEOUT": str(PROBE_TIMEOUT),
         "MAIL_PROBE_DEADLINE": str(PROBE_DEADLINE),
+        "MAIL_ROUND_TRIP_ON_FIRST_TEST": "0",
         "CREDENTIALS_KEYS": ",".join(django_settings.CREDENTIALS_KEYS),
         "SECRET_KEY": django_settings.SECRET_KEY,
         "LOG_LEVEL": "DEBUG",
@@ -157,6 +159,12 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
     }
     if django_settings.REDIS_URL:
         env["REDIS_URL"] = django_settings.REDIS_URL
+    return env
+
+
+def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE) -> WorkerProcess:
+    """Start a real `celery worker` process on the test database and wait until it is ready."""
+    env = app_env(database_url, pki, queue)
     command = [
         sys.executable,
         "-m",
@@ -190,6 +198,49 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
     return worker
 
 
+class WebProcess(WorkerProcess):
+    def __init__(self, proc: subprocess.Popen, log_path: Path, port: int):
+        super().__init__(proc, log_path)
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def spawn_web(database_url: str, pki, log_path: Path, **env_overrides: str) -> WebProcess:
+    """Start a real web process (uvicorn, ASGI, as `make run` does) on the test database
+    and wait until it answers."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**app_env(database_url, pki), "ALLOWED_HOSTS": "127.0.0.1,localhost", **env_overrides}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser fixture; never in a real server
+    command = [sys.executable, "-m", "uvicorn", "emailcenter.asgi:application", "--host", "127.0.0.1",
+               "--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "1"]  # fmt: skip
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    web = WebProcess(proc, log_path, port)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{web.url}/login/", timeout=2)
+            return web
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                web.stop()
+                pytest.fail(f"the web process did not start:\n{web.log()[-3000:]}")
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def test_database_url(django_db_setup, django_db_blocker) -> str:
     with django_db_blocker.unblock():
@@ -208,3 +259,44 @@ def celery_worker(test_database_url, pki, tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+# Tests of the network core (diagnostics/net: no Django) and of the test servers. They use
+# neither the database (pytest-django refuses it without a mark) nor the cache nor the
+# broker, so the tier cannot change their outcome: CI runs them once, on the default tier,
+# and the PostgreSQL + Redis run skips them with `-m "not tier_independent"`.
+TIER_INDEPENDENT = tuple(
+    f"tests/{name}"
+    for name in (
+        "architecture/",
+        "autodetect/test_autoconfig.py",
+        "autodetect/test_deadline.py",
+        "autodetect/test_guess.py",
+        "autodetect/test_ispdb.py",
+        "autodetect/test_mx.py",
+        "autodetect/test_srv.py",
+        "diagnostics/test_classify.py",
+        "diagnostics/test_fixes.py",
+        "diagnostics/test_guard.py",
+        "diagnostics/test_properties.py",
+        "diagnostics/test_reasons.py",
+        "diagnostics/test_redaction.py",
+        "diagnostics/test_sent_folder.py",
+        "oauth/test_net_sasl.py",
+        "roundtrip/test_domaincheck.py",
+        "roundtrip/test_hostile_wait.py",
+        "roundtrip/test_net_roundtrip.py",
+        "security/test_fuzz.py",
+        "servers/test_servers.py",
+    )
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(TIER_INDEPENDENT):
+            item.add_marker(pytest.mark.tier_independent)
+    # Browser tests last: Playwright's sync API keeps an event loop running in the main
+    # thread for the rest of the session, where Django then refuses to call async views
+    # from sync test code (a real server thread never has one).
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))

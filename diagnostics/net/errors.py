@@ -7,7 +7,24 @@ and help from here.
 
 from dataclasses import dataclass, field
 
-from .reasons import specific_help
+from .reasons import (
+    COVERS,
+    CURRENT_TLS_TIP,
+    FOLDER_NAME_TIP,
+    HOST_TYPO_TIP,
+    IMAP_SERVER_TIP,
+    IMAP_SWITCH_TIP,
+    PORT_MODE_TIP,
+    REPLACES_CHECKLIST,
+    REPLY,
+    RETRY_TIP,
+    SMTP_SERVER_TIP,
+    TWO_STEP_TIP,
+    TYPO_TIP,
+    Shown,
+    resolve,
+    specific_help,
+)
 
 # The ten categories from the support guide.
 SMTP_AUTH = "smtp_auth"
@@ -20,6 +37,8 @@ TIMEOUT = "timeout"
 CONNECTION_REFUSED = "connection_refused"
 HOST_UNREACHABLE = "host_unreachable"
 UNKNOWN = "unknown"
+# The round trip: logged in, but the test message never arrived.
+NOT_DELIVERED = "not_delivered"
 # Provider policy.
 SSO_REQUIRED = "sso_required"
 PROVIDER_UNSUPPORTED = "provider_unsupported"
@@ -34,7 +53,7 @@ class ErrorKind:
     code: str
     title: str
     summary: str
-    help: tuple[str, ...]
+    help: tuple[str | Shown, ...]  # see reasons.Shown: words that depend on the page
 
 
 CATALOGUE: dict[str, ErrorKind] = {
@@ -45,12 +64,9 @@ CATALOGUE: dict[str, ErrorKind] = {
             "SMTP authentication error",
             "The outgoing (SMTP) server did not accept the username and password.",
             (
-                "Check the email address, the username (if your provider uses one) and "
-                "the password for typos.",
-                "Check the SMTP server name, port and encryption type against your provider's instructions.",
-                "Make sure this is your provider's SMTP server and not another one.",
-                "If two-step verification is on, your normal password may be refused: "
-                "create an app-specific password and use that instead.",
+                TYPO_TIP,
+                SMTP_SERVER_TIP,
+                TWO_STEP_TIP,
             ),
         ),
         ErrorKind(
@@ -58,11 +74,10 @@ CATALOGUE: dict[str, ErrorKind] = {
             "IMAP authentication error",
             "The incoming (IMAP) server did not accept the username and password.",
             (
-                "Check the email address, the username and the password for typos.",
-                "Check the IMAP server name and port.",
-                "Make sure IMAP access is switched on in your mailbox's settings; some "
-                "providers ship with it off.",
-                "If two-step verification is on, create an app-specific password and use it here.",
+                TYPO_TIP,
+                IMAP_SERVER_TIP,
+                IMAP_SWITCH_TIP,
+                TWO_STEP_TIP,
             ),
         ),
         ErrorKind(
@@ -71,9 +86,9 @@ CATALOGUE: dict[str, ErrorKind] = {
             "We logged in, but could not find the folder where sent mail is kept.",
             (
                 "Open your mailbox in webmail and check that it has a Sent folder.",
-                "If the Sent folder has a custom or translated name, pick it from the list of folders.",
+                FOLDER_NAME_TIP,
                 "The mailbox must be a full account that both sends and receives mail.",
-                "If it still fails, contact support with the details below.",
+                "If it still fails, contact support.",
             ),
         ),
         ErrorKind(
@@ -81,10 +96,14 @@ CATALOGUE: dict[str, ErrorKind] = {
             "SMTP fatal error",
             "The SMTP server stopped the conversation with an error.",
             (
-                "Run the test again: some servers refuse briefly when busy.",
+                RETRY_TIP,
                 "Check the SMTP server name and port.",
                 "Check that your provider lets outside apps send through SMTP.",
-                "If it keeps happening, ask your provider about the server's reply shown below.",
+                Shown(
+                    REPLY,
+                    "If it keeps happening, ask your provider about the server's reply shown here.",
+                    "If it keeps happening, ask your provider about the server's reply.",
+                ),
             ),
         ),
         ErrorKind(
@@ -92,7 +111,7 @@ CATALOGUE: dict[str, ErrorKind] = {
             "IMAP no response error",
             "The IMAP server did not answer the way an IMAP server should.",
             (
-                "Run the test again.",
+                RETRY_TIP,
                 "Check the IMAP server name and port (IMAP usually uses 993 or 143).",
                 "Check that your plan includes IMAP access.",
                 "If it keeps happening, ask your provider.",
@@ -104,9 +123,8 @@ CATALOGUE: dict[str, ErrorKind] = {
             "The secure connection could not be set up with these encryption settings.",
             (
                 "Check whether your provider wants SSL/TLS or STARTTLS for this server.",
-                "Match the port to the encryption: SSL is usually 465 (SMTP) or 993 "
-                "(IMAP); STARTTLS is usually 587 (SMTP) or 143 (IMAP).",
-                "The server must support a current TLS version and a valid certificate.",
+                PORT_MODE_TIP,
+                CURRENT_TLS_TIP,
                 "If you are unsure, ask your provider which setting to use.",
             ),
         ),
@@ -115,7 +133,7 @@ CATALOGUE: dict[str, ErrorKind] = {
             "Timeout error",
             "The server did not answer in time.",
             (
-                "Run the test again.",
+                RETRY_TIP,
                 "Check the server name and port.",
                 "Check your provider's status page for outages or delays.",
                 "If it keeps happening, contact your provider.",
@@ -136,7 +154,7 @@ CATALOGUE: dict[str, ErrorKind] = {
             "Host unreachable",
             "We could not reach a server by that name.",
             (
-                "Check the server name letter by letter for typos.",
+                HOST_TYPO_TIP,
                 "Check that the server exists: your provider's help pages list it.",
                 "Try again once you have confirmed the name.",
             ),
@@ -150,6 +168,21 @@ CATALOGUE: dict[str, ErrorKind] = {
                 "Check the SMTP and IMAP settings.",
                 "Make sure SMTP and IMAP access are switched on at your provider.",
                 "Run the test again, and contact support if it keeps failing.",
+            ),
+        ),
+        ErrorKind(
+            NOT_DELIVERED,
+            "Test message not delivered",
+            "We sent a test message from this mailbox to itself, and it did not arrive in time.",
+            (
+                "Look for a message titled 'Email Account Center test' in the inbox, spam and other "
+                "folders: if it came late or was filtered, a rule or a delay is the cause. "
+                "You may delete it.",
+                "Check the mailbox's filters, forwarding and auto-delete rules in webmail.",
+                "Check that the mailbox is not full and that the provider has not paused sending "
+                "(daily limits, a new account, a security check).",
+                "Run the test again; if the message never arrives, ask your provider why mail sent "
+                "through SMTP is not delivered.",
             ),
         ),
         ErrorKind(
@@ -203,9 +236,15 @@ def kind(code: str) -> ErrorKind:
     return CATALOGUE.get(code, CATALOGUE[UNKNOWN])
 
 
-def help_for(code: str, reason: str = "") -> list[str]:
-    """The reason's own advice first, then the category's checklist."""
-    return list(specific_help(reason)) + list(kind(code).help)
+def help_for(code: str, reason: str = "", shown=frozenset()) -> list[str]:
+    """The reason's own advice first, then the category's checklist (unless the reason's
+    advice stands alone), each tip once. `shown` names what the page shows beside the
+    advice (reasons.FIX, REPLY, FOLDERS); without it the words point at nothing."""
+    tips = list(specific_help(reason, shown))
+    if reason not in REPLACES_CHECKLIST:
+        covered = COVERS.get(reason, ())
+        tips += [resolve(tip, shown) for tip in kind(code).help if tip not in covered]
+    return list(dict.fromkeys(tips))
 
 
 class ProbeError(Exception):
@@ -267,3 +306,20 @@ class ErrorReport:
             "reason": self.reason,
             "step": self.step,
         }
+
+
+# Codes whose failure may pass by itself; see reasons.TRANSIENT_REASONS for the finer causes.
+TRANSIENT_CODES = frozenset({TIMEOUT, CONNECTION_REFUSED})
+
+
+def is_transient(code: str, reason: str = "", server_reply: str = "") -> bool:
+    """Whether a failure may pass by itself (retry later) rather than need the owner.
+    A 4xx SMTP reply is temporary by definition (RFC 5321), unless its reason says otherwise."""
+    from .reasons import PERMANENT_REASONS, TRANSIENT_REASONS
+
+    if reason in PERMANENT_REASONS:
+        return False
+    if code in TRANSIENT_CODES or reason in TRANSIENT_REASONS:
+        return True
+    reply = server_reply.lstrip()
+    return len(reply) >= 3 and reply[0] == "4" and reply[:3].isdigit()

@@ -3,7 +3,7 @@
 import contextlib
 import imaplib
 
-from . import errors, replies
+from . import capabilities, errors, replies, sasl
 from .classify import classify
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
@@ -119,7 +119,47 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
     return "LOGIN"
 
 
-def _login(client: GuardedIMAP4, server: ServerSettings, password: str) -> str:
+def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bearer) -> str:
+    offered = [cap[5:] for cap in client.capabilities if cap.upper().startswith("AUTH=")]
+    mechanism = sasl.pick(offered)
+    if mechanism is None:
+        raise ProbeError(
+            errors.IMAP_AUTH,
+            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER).",
+            reason=sasl.OAUTH_NOT_OFFERED,
+        )
+
+    def attempt(token: str) -> tuple[bool, str, dict | None]:
+        seen: dict = {}
+        if mechanism == sasl.XOAUTH2:
+            first = sasl.xoauth2(server.username, token)
+        else:
+            first = sasl.oauthbearer(server.username, token, server.host, server.port)
+
+        def answer(challenge: bytes) -> str:
+            if not seen:
+                seen["sent"] = True
+                return first
+            seen["challenge"] = sasl.read_challenge(challenge)
+            return sasl.error_answer(mechanism)
+
+        try:
+            client.authenticate(mechanism, answer)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:
+            reply = exc.args[0] if exc.args else ""
+            reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            return False, short(reply, 300), seen.get("challenge")
+        return True, "", None
+
+    remark = sasl.log_in("imap", attempt, bearer, server.username, client.rec.transcript.note)
+    return f"AUTHENTICATE {mechanism}{remark}"
+
+
+def _login(client: GuardedIMAP4, server: ServerSettings, password) -> str:
+    if isinstance(password, sasl.Bearer):
+        return _token_login(client, server, password)
     try:
         return _login_once(client, server.username, password)
     except imaplib.IMAP4.error as first:
@@ -162,7 +202,8 @@ def list_folders(client: GuardedIMAP4) -> list[Folder]:
     return parse_list(data)
 
 
-def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred: str) -> tuple[Folder, list]:
+def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) -> None:
+    """STARTTLS when asked for, then the login step (also opens the round trip's session)."""
     rec = client.rec
     if server.security == STARTTLS:
         rec.begin("starttls")
@@ -178,6 +219,10 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred:
     rec.begin("login")
     rec.ok(f"{_login(client, server, password)} accepted")
 
+
+def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None):
+    rec = client.rec
+    secure_and_log_in(client, server, password)
     rec.begin("list")
     folders = list_folders(client)
     if len(folders) > MAX_FOLDERS:
@@ -202,6 +247,8 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password: str, preferred:
         error.folders = [f.name for f in usable]
         raise error
     rec.ok(sent.name + (" (your choice)" if chosen else ""))
+    if seen is not None:
+        seen.update(capabilities.read_imap(client))
     return sent, usable
 
 
@@ -219,14 +266,22 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
 
 
 def probe_imap(
-    server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder, preferred_sent: str = ""
+    server: ServerSettings,
+    password,
+    config: ProbeConfig,
+    rec: StepRecorder,
+    preferred_sent: str = "",
+    seen: dict | None = None,
 ):
-    """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None)."""
+    """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None).
+
+    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    receives the capabilities after login and INBOX's STATUS (see capabilities)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedIMAP4(rec, server, config, deadline)
-        sent, usable = _run(client, server, password, preferred_sent)
+        sent, usable = _run(client, server, password, preferred_sent, seen)
         return sent.name, [f.name for f in usable], None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current

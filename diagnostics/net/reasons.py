@@ -3,15 +3,78 @@
 The category's checklist lives in errors.CATALOGUE; a reason adds what is specific
 to it, shown first (errors.help_for puts the two together). Data only: this module
 imports nothing of ours.
+
+Advice never points at something the reader cannot see: a tip that mentions the
+suggested fix, the server's reply or the folder list is a `Shown`, with other words
+for a page (or the JSON) that does not show it. The page says what it shows.
 """
 
+from dataclasses import dataclass
+
+# What a page may show beside the advice.
+FIX = "fix"  # a one-click fix for this error
+REPLY = "reply"  # the server's own reply
+FOLDERS = "folders"  # the mailbox's folders, to choose the Sent folder from
+RECORDS = "records"  # the sender domain's SPF, DKIM and DMARC records, below the advice
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A tip whose words depend on whether the page shows `needs` (FIX, REPLY, FOLDERS)."""
+
+    needs: str
+    shown: str
+    otherwise: str
+
+    def text(self, shown=frozenset()) -> str:
+        return self.shown if self.needs in shown else self.otherwise
+
+
+# Tips the categories' checklists share (errors.CATALOGUE), so that an error reported
+# for both protocols, or a reason that says the same, lists each of them once.
+TYPO_TIP = "Check the email address, the username and the password for typos."
+TWO_STEP_TIP = (
+    "If two-step verification is on, your normal password may be refused: create an app password "
+    "and use that instead."
+)
+IMAP_SWITCH_TIP = (
+    "Make sure IMAP access is switched on in your mailbox's settings; some providers ship with it off."
+)
+PORT_MODE_TIP = (
+    "Match the port to the encryption: SSL/TLS is usually 465 (SMTP) or 993 (IMAP); STARTTLS is "
+    "usually 587 (SMTP) or 143 (IMAP)."
+)
+SMTP_SERVER_TIP = (
+    "Check that the SMTP server, port and encryption are your provider's own, as its instructions give them."
+)
+IMAP_SERVER_TIP = (
+    "Check that the IMAP server and port are your provider's own, as its instructions give them."
+)
+# Both protocols refused the same way: one tip for both servers.
+BOTH_SERVERS_TIP = (
+    "Check that the SMTP and IMAP servers, ports and encryption are your provider's own, as its "
+    "instructions give them."
+)
+RETRY_TIP = "Run the test again: a busy server sometimes fails once."
+CURRENT_TLS_TIP = "The server must support a current TLS version and a valid certificate."
+HOST_TYPO_TIP = "Check the server name letter by letter for typos."
+FOLDER_NAME_TIP = Shown(
+    FOLDERS,
+    "Your Sent folder may have a name we do not know: choose it from your folders.",
+    "Your Sent folder may have a name we do not know: choose it on the mailbox's page.",
+)
+
 # Advice specific to a finer cause; shown before the category's general checklist.
-REASON_HELP: dict[str, tuple[str, ...]] = {
+REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
     # TLS
     "wrong_mode": (
-        "SSL/TLS encrypts from the very first byte (usually port 465 for SMTP, 993 for IMAP); "
-        "STARTTLS starts in plain text and upgrades (usually 587 and 143). Pick the one that matches "
-        "the port, or apply the suggested fix.",
+        Shown(
+            FIX,
+            "This port expects the other encryption mode. Apply the suggested fix: we checked that "
+            "your server answers that way.",
+            "This port expects the other encryption mode: SSL/TLS encrypts from the very first byte, "
+            "STARTTLS starts in plain text and upgrades.",
+        ),
     ),
     "cert_untrusted": (
         "The certificate is self-signed or from an authority we do not trust. Use the exact server "
@@ -28,8 +91,7 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
         "to enable TLS 1.2 or newer.",
     ),
     "starttls_not_offered": (
-        "This port did not offer STARTTLS. Try SSL/TLS instead (465 for SMTP, 993 for IMAP), "
-        "or check the port.",
+        "This port did not offer STARTTLS: it may expect SSL/TLS from the very first byte instead.",
     ),
     "starttls_refused": ("The server listed STARTTLS but then refused it. Try again later, or use SSL/TLS.",),
     # Authentication
@@ -77,21 +139,27 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     ),
     "temporary_failure": ("The server turned the login down for now. Wait a few minutes and test again.",),
     "username_form": (
-        "Your provider expects a different form of username here (the whole address, or only the part "
-        "before the @). Apply the suggested fix.",
+        Shown(
+            FIX,
+            "Your provider expects a different form of username here (the whole address, or only the "
+            "part before the @). Apply the suggested fix.",
+            "Your provider expects a different form of username here (the whole address, or only the "
+            "part before the @): change the username to that form.",
+        ),
     ),
     # Network
-    "nxdomain": ("This name does not exist in DNS. Check it for typos, letter by letter.",),
+    "nxdomain": ("This name does not exist in DNS: check it for typos, letter by letter.",),
     "resolver_failure": (
         "The DNS lookup itself failed (this is not a 'no such name' answer). It is usually temporary: "
         "try again shortly.",
     ),
     "no_address": ("The name exists but points to no server address. Check the name with your provider.",),
     "connect_timeout": (
-        "Not even a refusal came back. That is typical of a firewall silently dropping the connection "
-        "(many networks and hosts block outgoing mail ports), or of a wrong port.",
+        "Not even a refusal came back. That is typical of a wrong port, or of a firewall silently "
+        "dropping the connection (many networks and hosts block outgoing mail ports): check the port "
+        "against your provider's instructions.",
     ),
-    "no_route": ("The network has no path to that address. Check the server name, and try again later.",),
+    "no_route": ("The network has no path to that address: the server may be down or on a private network.",),
     "wrong_protocol": (
         "Another kind of server answers on this port. SMTP normally uses 465 or 587, IMAP 993 or 143: "
         "check the port number.",
@@ -110,17 +178,50 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
     ),
     "greeting_temporary": ("The server is busy or limiting connections. Test again in a few minutes.",),
     "ehlo_refused": ("The server refused the opening handshake. Check that this really is an SMTP server.",),
-    "closed": ("The server hung up mid-conversation. Run the test again; if it repeats, ask your provider.",),
+    "closed": ("The server hung up in the middle of the conversation.",),
     "flood": (
         "The server sent far more data than a mail server would. It is probably not a mail server, or "
         "something between us interferes.",
     ),
     "line_too_long": ("The server sent an impossibly long line. It is probably not a mail server.",),
+    "sender_rejected": (
+        "The server will not send mail from this address for this login. If the address is an alias "
+        "or a shared mailbox, allow the login to send as it (Gmail: 'Send mail as'; Microsoft 365: the "
+        "'Send As' permission; cPanel and others: add the address as an alias or identity), or connect "
+        "the mailbox whose address this really is.",
+    ),
+    "message_rejected": (
+        Shown(
+            REPLY,
+            "The server accepted the login but refused the test message itself. Its reply, shown here, "
+            "says why; the provider may be limiting or reviewing sending from this account.",
+            "The server accepted the login but refused the test message itself. Its reply says why; "
+            "the provider may be limiting or reviewing sending from this account.",
+        ),
+    ),
+    # Round trip: where the test message went
+    "delivered_to_spam": (
+        Shown(
+            RECORDS,
+            "The test message arrived, but in the spam (Junk) folder. Messages from this mailbox may be "
+            "filtered as spam: check the sender domain's SPF, DKIM and DMARC records below, and mark the "
+            "test message as 'not spam' if you see it.",
+            "The test message arrived, but in the spam (Junk) folder. Messages from this mailbox may be "
+            "filtered as spam: check the sender domain's SPF, DKIM and DMARC records, and mark the test "
+            "message as 'not spam' if you see it.",
+        ),
+    ),
+    "not_delivered": (
+        "The server accepted the message but it did not reach the inbox or the spam folder within the "
+        "time we waited.",
+    ),
     # IMAP no response
-    "no_tagged_reply": ("The server went quiet in the middle of the conversation. Run the test again.",),
+    "no_tagged_reply": (
+        "The server went quiet in the middle of the conversation; busy servers do this now and then.",
+    ),
     "bye": ("The server ended the session (BYE). It may be overloaded or limiting connections.",),
     "bad_reply": ("The server rejected a standard IMAP command. It may not fully support IMAP.",),
-    "garbage": ("The server's reply is not IMAP. Check the server name and port.",),
+    "garbage": ("The server's reply is not IMAP: something else answers on this port.",),
     "too_many_folders": (
         "The server listed an absurd number of folders. It is probably not a real mailbox.",
     ),
@@ -128,24 +229,170 @@ REASON_HELP: dict[str, tuple[str, ...]] = {
         "The server tried to send an absurd amount of data. It is probably not a mail server.",
     ),
     # Others
-    "not_found": ("If your Sent folder has another name, pick it from the list of folders below.",),
+    "not_found": (FOLDER_NAME_TIP,),
     "no_greeting": (
-        "The server accepted the connection but said nothing. An implicit-TLS port (465, 993) behaves "
-        "like this when STARTTLS is chosen.",
+        "Try the other encryption mode with its usual port: SSL/TLS on 465 (sending) or 993 "
+        "(receiving), STARTTLS on 587 or 143. An SSL/TLS port waits in silence for a client that "
+        "starts with STARTTLS.",
     ),
-    "stuck": ("The test was lost on our side (a worker stopped). Nothing is wrong with your settings yet.",),
+    "stuck": (
+        "The test was lost on our side (a worker stopped). Nothing is wrong with your settings: run "
+        "the test again.",
+    ),
     "rate_limited": ("Many tests ran in a short time. Wait a little before the next one.",),
     "auth_paused": (
         "The password was refused several times. Check it, or create an app password, before testing again.",
     ),
-    "deadline": ("The server answered, but far too slowly to finish in time. Try again later.",),
+    "deadline": ("The server answered, but far too slowly to finish in time. Test again later.",),
     "decryption_failed": ("Enter the password again: the saved copy could not be read.",),
+    # Mailboxes signed in with Google or Microsoft (OAuth)
+    "token_expired": (
+        "The sign-in token had expired. We renew it on our own and try once more; when that is not "
+        "possible, reconnect the mailbox with its provider.",
+    ),
+    "token_revoked": (
+        "The provider no longer lets us in: access was removed in the account's security settings, the "
+        "password changed, or the sign-in ran out (a Google app in 'Testing' status loses it after 7 days). "
+        "Reconnect the mailbox: its settings and history are kept.",
+    ),
+    "token_rejected": (
+        "The server refused the sign-in token and did not say why. Reconnect the mailbox with its provider; "
+        "if that does not help, check that IMAP and SMTP are allowed for this account.",
+    ),
+    "token_wrong_account": (
+        "The sign-in belongs to another account. Reconnect and choose this mailbox's own account on the "
+        "provider's page.",
+    ),
+    "insufficient_scope": (
+        "The sign-in did not grant access to mail. Reconnect and leave the mail permission ticked on the "
+        "provider's consent page.",
+    ),
+    "imap_disabled_for_account": (
+        "The sign-in is valid, but this account does not allow mail apps over this protocol. Microsoft 365: "
+        "an administrator must enable SMTP AUTH (authenticated SMTP) and IMAP for this mailbox, or for the "
+        "whole tenant. Google Workspace: an administrator must allow IMAP access for the organisation.",
+    ),
+    "oauth_not_offered": (
+        "This server does not take sign-in tokens (XOAUTH2 or OAUTHBEARER). Check that the server is the "
+        "provider's own (for example imap.gmail.com or outlook.office365.com).",
+    ),
+    "oauth_not_configured": (
+        "Sign-in with this provider is not set up on this installation. An administrator must set the "
+        "client id and secret (see the README's 'OAuth mailboxes').",
+    ),
+}
+
+# Reasons whose advice replaces the category's checklist: that checklist is about
+# passwords, which a mailbox signed in with its provider does not have; or about the
+# settings, when the cause is on our side (a lost test, our own limits).
+REPLACES_CHECKLIST = frozenset(
+    {
+        "stuck",
+        "rate_limited",
+        "auth_paused",
+        "decryption_failed",
+        "token_expired",
+        "token_revoked",
+        "token_rejected",
+        "token_wrong_account",
+        "insufficient_scope",
+        "imap_disabled_for_account",
+        "oauth_not_offered",
+        "oauth_not_configured",
+    }
+)
+
+
+# Checklist tips that a reason's own advice already says.
+COVERS: dict[str, tuple[str | Shown, ...]] = {
+    "app_password_required": (TWO_STEP_TIP,),
+    "mechanism_too_weak": (TWO_STEP_TIP,),
+    "imap_disabled": (IMAP_SWITCH_TIP,),
+    "nxdomain": (HOST_TYPO_TIP,),
+    "greeting_temporary": (RETRY_TIP,),
+    "deadline": (RETRY_TIP,),
+    "no_greeting": (PORT_MODE_TIP,),
+    "not_found": (FOLDER_NAME_TIP,),
+    "cert_untrusted": (CURRENT_TLS_TIP,),
+    "cert_expired": (CURRENT_TLS_TIP,),
+    "hostname_mismatch": (CURRENT_TLS_TIP,),
+    "protocol_too_old": (CURRENT_TLS_TIP,),
+}
+
+# Both protocols failing the same way are said once, in these words ({email}: the address).
+SAME_FAILURE: dict[str, str] = {
+    "auth": "Your password was not accepted by {email}’s mail server.",
+}
+
+# A timeout says what we waited for and for how long. {server}: "The IMAP server",
+# "The mail servers"; {seconds}: how long the failed step waited.
+WAITED: dict[str, str] = {
+    "connect_timeout": "{server} did not take the connection: nothing came back for {seconds} s.",
+    "no_greeting": (
+        "{server} accepted the connection but sent nothing for {seconds} s. This usually means the "
+        "wrong port or the wrong encryption mode."
+    ),
+    "no_reply": "{server} stopped answering: nothing came back for {seconds} s.",
+    "no_tagged_reply": "{server} stopped answering mid-conversation: nothing came back for {seconds} s.",
+    "deadline": "{server} answered, but too slowly to finish within {seconds} s.",
 }
 
 
-def specific_help(reason: str) -> tuple[str, ...]:
-    """The advice for one reason, or nothing when it has none of its own."""
+def _reason_help(reason: str) -> tuple[str | Shown, ...]:
     specific = REASON_HELP.get(reason)
     if specific is None and reason.startswith("wrong_protocol"):
         specific = REASON_HELP["wrong_protocol"]
     return tuple(specific or ())
+
+
+def resolve(tip: str | Shown, shown=frozenset()) -> str:
+    """A tip's words for a page that shows `shown` (nothing: the JSON, another page)."""
+    return tip.text(shown) if isinstance(tip, Shown) else tip
+
+
+def specific_help(reason: str, shown=frozenset()) -> tuple[str, ...]:
+    """The advice for one reason, or nothing when it has none of its own."""
+    return tuple(resolve(tip, shown) for tip in _reason_help(reason))
+
+
+# --- Transient or permanent (issue 14, health checks) ---------------------------------
+# Reasons that may pass by themselves (an outage, a busy server): health checks retry
+# them with backoff before they tell anyone.
+TRANSIENT_REASONS = frozenset(
+    {
+        "temporary_failure",  # SMTP 4.7.x, IMAP [UNAVAILABLE]
+        "too_many_connections",  # IMAP [LIMIT]/[INUSE], "too many connections"
+        "greeting_temporary",  # SMTP 421 in the greeting
+        "connect_timeout",
+        "no_reply",
+        "no_tagged_reply",
+        "deadline",
+        "refused",
+        "resolver_failure",
+        "closed",
+        "bye",
+        "stuck",
+        "rate_limited",
+    }
+)
+# Reasons that need the owner whatever the reply code says: retrying them in a loop
+# could lock the account (a wrong password) or can never work (a revoked grant).
+PERMANENT_REASONS = frozenset(
+    {
+        "wrong_credentials",
+        "auth_paused",
+        "app_password_required",
+        "basic_auth_disabled",
+        "imap_disabled",
+        "imap_disabled_for_account",
+        "web_login_required",
+        "account_locked",
+        "password_expired",
+        "token_revoked",
+        "token_expired",
+        "token_rejected",
+        "token_wrong_account",
+        "insufficient_scope",
+        "decryption_failed",
+    }
+)

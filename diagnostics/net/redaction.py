@@ -16,8 +16,9 @@ MIN_VALUE_REDACTION = 4
 class Redactor:
     """Removes a password, in the forms it travels in, from any text."""
 
-    def __init__(self, password: str, usernames: tuple[str, ...] = ()):
-        forms: set[str] = set()
+    def __init__(self, password: str, usernames: tuple[str, ...] = (), extra: tuple[str, ...] = ()):
+        # `extra`: other forms of a secret, such as a token inside its SASL strings.
+        forms: set[str] = set(extra)
         if password:
             raw = password.encode()
             if len(password) >= MIN_VALUE_REDACTION:

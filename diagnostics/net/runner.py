@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import errors
+from . import errors, sasl
 from .errors import ErrorReport, ProbeError
 from .imap_probe import probe_imap
 from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
@@ -28,6 +28,14 @@ class Diagnosis:
     steps: list[Step] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
     transcripts: dict[str, str] = field(default_factory=dict)
+    # {"smtp": [EHLO features], "imap": [capabilities after login], "inbox": {STATUS}}.
+    capabilities: dict = field(default_factory=dict)
+    # Filled in by verification.verify() when the round trip runs.
+    round_trip: dict | None = None
+    domain: dict | None = None
+    tracking: dict | None = None
+    # The redactor of this test's secrets, for the phases that follow the login test.
+    redact: Redactor | None = field(default=None, repr=False)
 
     def transcript_text(self) -> str:
         return "\n\n".join(
@@ -75,39 +83,70 @@ def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
     )
 
 
+def _redactor(smtp: ServerSettings, imap: ServerSettings, secret) -> Redactor:
+    usernames = tuple(u for u in (smtp.username, imap.username, smtp.alt_username, imap.alt_username) if u)
+    if not isinstance(secret, sasl.Bearer):
+        return Redactor(secret, usernames)
+    return _BearerRedactor(secret, smtp, imap)
+
+
+class _BearerRedactor(Redactor):
+    """Masks the token, and the SASL strings that carry it, by value; the token may be
+    renewed mid-test, so the forms are worked out from the current one each time."""
+
+    def __init__(self, bearer: sasl.Bearer, smtp: ServerSettings, imap: ServerSettings):
+        self.bearer = bearer
+        self.servers = (smtp, imap)
+        self._seen: dict[str, Redactor] = {}
+
+    def __call__(self, text: str) -> str:
+        for token in (*self._seen, self.bearer.token):
+            if token not in self._seen:
+                forms = (sasl.secret_forms(s.username, token, s.host, s.port) for s in self.servers)
+                self._seen[token] = Redactor("", extra=tuple(f for found in forms for f in found))
+            text = self._seen[token](text)
+        return text
+
+
 def run_probes(
     smtp: ServerSettings,
     imap: ServerSettings,
-    password: str,
+    password,
     config: ProbeConfig,
     on_step: Callable[[Step], None] | None = None,
     preferred_sent: str = "",
 ) -> Diagnosis:
     """Test SMTP and IMAP at the same time; the slower one sets the total time.
 
+    `password` is a string, or a sasl.Bearer for mailboxes signed in with OAuth.
     `on_step` is called from the probe threads as each step ends, so it must be
     thread-safe (the worker hands steps to its shared writer).
     """
-    usernames = (smtp.username, imap.username, smtp.alt_username, imap.alt_username)
-    redact = Redactor(password, tuple(u for u in usernames if u))
+    redact = _redactor(smtp, imap, password)
+    if isinstance(password, sasl.Bearer) and password.failure:
+        failed = [_report(sasl.auth_error(p, password.failure), p, redact) for p in ("smtp", "imap")]
+        return Diagnosis(FAILED, errors=failed)
     emit = on_step if on_step is not None else (lambda step: None)
     smtp_rec = StepRecorder("smtp", emit, redact)
     imap_rec = StepRecorder("imap", emit, redact)
     outcome: dict = {}
+    seen: dict = {}
 
     def smtp_job() -> None:
-        outcome["smtp"] = probe_smtp(smtp, password, config, smtp_rec)
+        outcome["smtp"] = probe_smtp(smtp, password, config, smtp_rec, seen=seen)
 
     # SMTP in a second thread, IMAP in this one: two threads per test, not three.
     thread = threading.Thread(target=smtp_job, name="smtp-probe", daemon=True)
     thread.start()
-    outcome["imap"] = probe_imap(imap, password, config, imap_rec, preferred_sent)
+    outcome["imap"] = probe_imap(imap, password, config, imap_rec, preferred_sent, seen=seen)
     thread.join()
 
     diagnosis = Diagnosis(
         CONNECTED,
         steps=smtp_rec.steps + imap_rec.steps,
         transcripts={"smtp": smtp_rec.transcript.text(), "imap": imap_rec.transcript.text()},
+        capabilities=seen,
+        redact=redact,
     )
     smtp_error = outcome.get("smtp")
     sent_folder, diagnosis.folders, imap_error = outcome.get("imap", (None, [], None))

@@ -3,7 +3,7 @@
 import base64
 import smtplib
 
-from . import errors, replies
+from . import capabilities, errors, replies, sasl
 from .classify import classify
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
@@ -129,7 +129,40 @@ def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
     return "login accepted"
 
 
-def _auth(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
+def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer) -> str:
+    mechanism = sasl.pick(client.esmtp_features.get("auth", "").split())
+    if mechanism is None:
+        raise ProbeError(
+            errors.SMTP_AUTH,
+            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here.",
+            reason=sasl.OAUTH_NOT_OFFERED,
+        )
+
+    def attempt(token: str) -> tuple[bool, str, dict | None]:
+        seen: dict = {}
+        if mechanism == sasl.XOAUTH2:
+            first = sasl.xoauth2(server.username, token)
+        else:
+            first = sasl.oauthbearer(server.username, token, server.host, server.port)
+
+        def answer(challenge=None):
+            if challenge is None:
+                return first
+            seen["challenge"] = sasl.read_challenge(challenge)
+            return sasl.error_answer(mechanism)
+
+        try:
+            client.auth(mechanism, answer, initial_response_ok=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            reply = f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"
+            return False, reply, seen.get("challenge")
+        return True, "", None
+
+    remark = sasl.log_in("smtp", attempt, bearer, server.username, client.rec.transcript.note)
+    return f"AUTH {mechanism} accepted{remark}"
+
+
+def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
     rec = client.rec
     rec.begin("auth")
     if not client.has_extn("auth"):
@@ -145,6 +178,9 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
             reason="auth_not_offered",
             suggestion=suggestion,
         )
+    if isinstance(password, sasl.Bearer):
+        rec.ok(_token_auth(client, server, password))
+        return
     try:
         rec.ok(_try_auth(client, server.username, password))
         return
@@ -172,7 +208,8 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
         ) from None
 
 
-def _run(client: GuardedSMTP, server: ServerSettings, password: str) -> None:
+def log_in(client: GuardedSMTP, server: ServerSettings, password) -> None:
+    """Greeting, EHLO, STARTTLS when asked for, AUTH (also opens the round trip's session)."""
     _greeting(client, server)
     client.rec.begin("ehlo")
     code, reply = client.ehlo()
@@ -200,13 +237,20 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
         close_quietly(client)
 
 
-def probe_smtp(server: ServerSettings, password: str, config: ProbeConfig, rec: StepRecorder):
-    """Run the SMTP test; return None on success or the ProbeError that ended it."""
+def probe_smtp(server: ServerSettings, password, config: ProbeConfig, rec: StepRecorder, seen=None):
+    """Run the SMTP test; return None on success or the ProbeError that ended it.
+
+    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    receives the EHLO features under "smtp" (see capabilities)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedSMTP(rec, server, config, deadline)
-        _run(client, server, password)
+        try:
+            log_in(client, server, password)
+        finally:
+            if seen is not None:
+                seen["smtp"] = capabilities.smtp_features(client)
         return None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current

@@ -30,13 +30,17 @@ def _form(**overrides):
 def test_it_signs_up_logs_out_and_logs_in(client):
     response = client.post(
         reverse("signup"),
-        {"username": "dora", "password1": "a-long enough pw 42", "password2": "a-long enough pw 42"},
+        {
+            "email": "dora@example.test",
+            "password1": "a-long enough pw 42",
+            "password2": "a-long enough pw 42",
+        },
     )
     assert response.status_code == HTTPStatus.FOUND
     assert client.get(reverse("mailbox_list")).status_code == HTTPStatus.OK
     client.post(reverse("logout"))
     assert client.get(reverse("mailbox_list")).status_code == HTTPStatus.FOUND
-    assert client.login(username="dora", password="a-long enough pw 42")
+    assert client.login(username="dora@example.test", password="a-long enough pw 42")
 
 
 def test_it_requires_login(client):

@@ -16,9 +16,9 @@ NAMES = (*DOMAINS, *(f"autoconfig.{d}" for d in DOMAINS), "ispdb.example.test", 
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache(settings):
+def fresh_cache(settings, db):
     """A cache namespace of its own per test. Not cache.clear(): on Redis that would
-    flush the Celery broker's keys too."""
+    flush the Celery broker's keys too. Without Redis the cache is a database table."""
     settings.CACHES = {
         name: {**conf, "KEY_PREFIX": f"autodetect-test-{uuid.uuid4().hex[:12]}"}
         for name, conf in settings.CACHES.items()

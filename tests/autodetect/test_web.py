@@ -1,5 +1,5 @@
 """The connect form: inline answers for known domains, the worker's cascade with a
-self-stopping poll for the others, and provider policies before any password."""
+push topic to wait on for the others, and provider policies before any password."""
 
 from http import HTTPStatus
 
@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.models import Mailbox
 from diagnostics import autodetection as service
 from diagnostics import dispatch, tasks
+from tests.accounts.pages import data_island
 
 from .conftest import autoconfig_xml, web_host
 
@@ -24,27 +25,32 @@ def queued(monkeypatch):
     return calls
 
 
-def _hint(client, email, poll=0):
-    params = {"email": email, **({"poll": poll} if poll else {})}
+def _hint(client, email, final=False, **page):
+    params = {"email": email, **page, **({"final": "1"} if final else {})}
     return client.get(reverse("provider_hint"), params, headers=HTMX)
+
+
+# The marks a page showing the fields sends along (connect-form.js).
+PAGE = {"smtp_host": "", "auto_smtp_host": ""}
 
 
 def test_it_fills_in_a_known_provider_at_once_without_polling(client_a, queued):
     body = _hint(client_a, "me@zohomail.eu").content.decode()
     assert 'value="imap.zoho.eu"' in body and "Switch on IMAP access" in body
-    assert "every 1s" not in body and queued == []
+    assert not data_island(body)["pending"] and queued == []
 
 
-def test_it_queues_the_cascade_with_the_domain_only_and_polls(client_a, dns, queued):
+def test_it_queues_the_cascade_with_the_domain_only_and_names_its_topic(client_a, dns, queued):
     body = _hint(client_a, "jane.doe@acme.test").content.decode()
     assert queued == [("acme.test",)]  # never the address
-    assert 'hx-trigger="every 1s"' in body and "poll=1" in body and "Looking up" in body
+    data = data_island(body)
+    assert data["pending"] and data["topic"] == "detect-acme.test" and "Looking up" in body
     assert 'value="imap.acme.test"' in body  # the usual names meanwhile
     _hint(client_a, "other@acme.test")
     assert queued == [("acme.test",)], "one lookup per domain at a time"
 
 
-def test_it_swaps_in_the_workers_answer_and_stops_polling(client_a, dns, queued, https_server):
+def test_it_sends_the_workers_answer_as_data_and_stops_waiting(client_a, dns, queued, https_server):
     web_host(dns, "autoconfig.acme.test")
     https_server.routes["/mail/config-v1.1.xml"] = (
         200,
@@ -59,12 +65,11 @@ def test_it_swaps_in_the_workers_answer_and_stops_polling(client_a, dns, queued,
     tasks.detect_domain(*queued[0])  # what the worker does with the message
     assert cache.get(service.CACHE_PREFIX + "acme.test")["source"] == "autoconfig"
     assert cache.get(service.PENDING_PREFIX + "acme.test") is None
-    body = _hint(client_a, "jane@acme.test", poll=3).content.decode()
-    assert "every 1s" not in body and "Acme Mail" in body and "High confidence" in body
-    assert 'id="servers" hx-swap-oob="true"' in body and 'value="mx.acme.test"' in body
-    assert 'id="login-name" hx-swap-oob="true"' in body and 'value="jane"' in body
-    assert 'id="protocol-logins" hx-swap-oob="true"' in body
-    assert 'name="password"' not in body  # the password the user is typing stays untouched
+    body = _hint(client_a, "jane@acme.test", **PAGE).content.decode()
+    data = data_island(body)
+    assert not data["pending"] and "Acme Mail" in body and "High confidence" in body
+    assert data["values"]["smtp_host"] == "mx.acme.test" and data["values"]["username"] == "jane"
+    assert "<input" not in body  # the fields the user is typing in are never replaced
 
 
 def test_it_fills_in_a_username_per_protocol_when_they_differ(client_a, dns, queued, https_server):
@@ -75,23 +80,23 @@ def test_it_fills_in_a_username_per_protocol_when_they_differ(client_a, dns, que
         {},
     )
     tasks.detect_domain("acme.test")
-    body = _hint(client_a, "jane@acme.test", poll=1).content.decode()
-    assert 'name="imap_username" value="jane"' in body.replace("\n", "")
+    values = data_island(_hint(client_a, "jane@acme.test").content.decode())["values"]
+    assert (values["imap_username"], values["smtp_username"]) == ("jane", "")
 
 
 def test_it_shows_sign_in_when_the_worker_finds_a_workspace_domain(client_a, dns, queued):
     dns.add("acme.test", "MX", [(1, "aspmx.l.google.com.")])
     _hint(client_a, "jane@acme.test")
     tasks.detect_domain("acme.test")
-    response = _hint(client_a, "jane@acme.test", poll=2)
-    body = response.content.decode()
-    assert response.headers["HX-Retarget"] == "#details" and response.headers["HX-Reswap"] == "outerHTML"
+    body = _hint(client_a, "jane@acme.test", **PAGE).content.decode()
+    assert 'id="details" data-blocked' in body  # the whole block: the fields go
     assert "Sign in with Google" in body and 'name="password"' not in body
 
 
-def test_it_stops_polling_when_the_worker_never_answers(client_a, dns, queued):
-    body = _hint(client_a, "jane@acme.test", poll=20).content.decode()
-    assert "every 1s" not in body and "in time" in body
+def test_it_stops_waiting_when_the_worker_never_answers(client_a, dns, queued):
+    assert data_island(_hint(client_a, "jane@acme.test").content.decode())["pending"]
+    body = _hint(client_a, "jane@acme.test", final=True).content.decode()  # at the page's deadline
+    assert not data_island(body)["pending"] and "in time" in body
 
 
 def test_it_refuses_a_workspace_custom_domain_on_submit(client_a, dns):
@@ -148,7 +153,7 @@ def test_it_still_offers_the_form_when_the_broker_is_down(client_a, dns, monkeyp
 
     monkeypatch.setattr(dispatch, "send", broken)
     body = _hint(client_a, "jane@acme.test").content.decode()
-    assert "every 1s" not in body and 'name="password"' in body
+    assert not data_island(body)["pending"] and 'name="password"' in body
     assert cache.get(service.PENDING_PREFIX + "acme.test") is None
 
 
@@ -166,7 +171,7 @@ def test_it_keeps_form_validation_fast_when_dns_hangs(client_a, dns, monkeypatch
 def test_it_queues_nothing_for_a_domain_still_being_typed(client_a, queued, settings):
     settings.DNS_NAMESERVERS = []  # the public DNS, where "acme.c" cannot exist
     body = _hint(client_a, "jane@acme.c").content.decode()
-    assert queued == [] and "every 1s" not in body
+    assert queued == [] and not data_island(body)["pending"]
 
 
 def test_it_shows_where_each_server_came_from_and_any_disagreement(client_a, dns, queued, https_server):
@@ -191,5 +196,5 @@ def test_it_limits_how_many_new_domains_one_user_can_have_looked_up(client_a, dn
     for domain in ("one.test", "two.test", "three.test"):
         _hint(client_a, f"jane@{domain}")
     assert queued == [("one.test",), ("two.test",)]
-    body = _hint(client_a, "jane@three.test", poll=1).content.decode()
-    assert "every 1s" not in body
+    body = _hint(client_a, "jane@three.test").content.decode()
+    assert not data_island(body)["pending"]

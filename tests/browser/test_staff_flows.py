@@ -73,7 +73,7 @@ def test_a_support_request_with_a_screenshot_is_answered_by_support(
     page.wait_for_selector("text=create an app password")
     log_out(page)
 
-    log_in(page, app, "helpme-user", "a-long enough pw 42")
+    log_in(page, app, "helpme-user@example.test", "a-long enough pw 42")
     page.goto(request_url)
     page.wait_for_selector("text=create an app password")
     watched.shot("user-sees-reply")

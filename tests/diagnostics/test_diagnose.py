@@ -15,6 +15,8 @@ from tests.servers.raw import expect, scripted, send_then_close, send_then_hang,
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = "correct-pässword"
+# The command reads and fills the shared autodetection cache: a database table by default.
+pytestmark = pytest.mark.django_db
 
 
 def diagnose(monkeypatch, email, password=GOOD, smtp=None, imap=None, *extra):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from diagnostics.models import ConnectionTest
 from review.models import Note, Review
+from tests.live.pages import closes_stream, refresh_url, stream_url
 from tests.staff_fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -111,15 +112,21 @@ def test_it_never_puts_a_password_like_field_of_a_snapshot_in_pages_or_reports(c
         assert PASSWORD not in client.get(reverse(name, args=[failed.pk])).content.decode()
 
 
-def test_it_polls_a_running_test_until_it_is_final(client, admin_user, failed, make_failed_test):
+def test_it_watches_a_running_test_until_it_is_final(client, admin_user, failed, make_failed_test):
     client.force_login(admin_user)
     running = make_failed_test(failed.mailbox, status="running")
     page = client.get(reverse("review_detail", args=[running.pk])).content.decode()
-    assert f'hx-get="{reverse("review_status", args=[running.pk])}"' in page
-    partial = client.get(reverse("review_status", args=[running.pk]), headers={"HX-Request": "true"})
-    assert partial.status_code == HTTPStatus.OK and "hx-trigger" in partial.content.decode()
-    done = client.get(reverse("review_status", args=[failed.pk]), headers={"HX-Request": "true"})
-    assert done.status_code == 286 and "hx-trigger" not in done.content.decode()
+    assert stream_url(page) == f"{reverse('live_stream')}?topics=test-{running.pk}"
+    assert f'hx-trigger="sse:test-{running.pk} delay:5ms"' in page
+    url = refresh_url(page)
+    assert url.startswith(reverse("review_status", args=[running.pk]))
+    partial = client.get(url, headers={"HX-Request": "true"})
+    assert partial.status_code == HTTPStatus.OK and not closes_stream(partial.content.decode())
+    ConnectionTest.objects.filter(pk=running.pk).update(status="failed")
+    done = client.get(url, headers={"HX-Request": "true"})
+    assert done.status_code == HTTPStatus.OK and closes_stream(done.content.decode())
+    final_page = client.get(reverse("review_detail", args=[failed.pk])).content.decode()
+    assert "sse-connect" not in final_page
 
 
 def test_it_queues_a_rerun_for_the_mailbox(client, admin_user, failed, django_capture_on_commit_callbacks):

@@ -1,15 +1,18 @@
-"""The grouped view: counts by error code and provider per day, rising trends, the SVG chart."""
+"""The trends view: counts by error code and provider per day, rising trends, the stacked-bar SVG chart,
+sortable columns, and "no provider" split by domain."""
 
 import re
 from datetime import date, datetime, time, timedelta
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from review import trends
-from review.charts import line_chart, sparkline
+from review.charts import NARROW, WIDE, nice_step, sparkline, stacked_bars, stacks
 
 pytestmark = pytest.mark.django_db
 
@@ -68,12 +71,14 @@ def test_it_groups_by_error_and_provider_and_shows_what_is_rising(client, admin_
     zoho = found["zoho · imap_auth"]
     assert zoho.counts[-3:] == [2, 4, 6] and zoho.total == 12
     assert zoho.rising_since == timezone.localdate() - timedelta(days=2)
-    assert response.context["series"][0] is zoho  # the rising series comes first
     assert found["gmx · timeout"].counts == [1] * 14  # a test with two timeouts counts once
     assert found["gmx · timeout"].rising_since is None
+    assert [s.label for s in response.context["series"][:2]] == ["gmx · timeout", "zoho · imap_auth"]
     body = response.content.decode()
-    since = (timezone.localdate() - timedelta(days=2)).strftime("%A")
-    assert f"Rising since {since}" in body
+    since = timezone.localdate() - timedelta(days=2)
+    assert f'Rising since <time datetime="{since.isoformat()}"' in body  # a date, not a weekday
+    assert f">{since.day} {since:%b}</time>" in body
+    assert f"Rising since {since:%A}" not in body
 
 
 def test_it_groups_by_code_alone_and_by_provider_alone(client, admin_user, history):
@@ -107,11 +112,16 @@ def test_it_ignores_bad_grouping_values(client, admin_user, history, query):
     assert response.status_code == HTTPStatus.OK and "This filter is ignored" in response.content.decode()
 
 
-def test_it_draws_an_svg_chart_without_inline_styles(client, admin_user, history):
+def test_it_draws_stacked_bars_with_a_labelled_axis_and_the_legend_on_the_chart(client, admin_user, history):
     client.force_login(admin_user)
     body = client.get(reverse("review_grouped")).content.decode()
-    svg = body[body.index('<svg class="chart"') : body.index("</svg>")]
-    assert svg.count("<polyline") == 4 and "zoho · imap_auth" in svg
+    svg = body[body.index('<svg class="chart chart-wide"') : body.index("</svg>")]
+    # 14 days of GMX timeouts, 3 days of Zoho imap_auth, one day with ssl and smtp_auth
+    assert svg.count('<rect class="bar') == 14 + 3 + 2
+    assert "Failed tests</text>" in svg  # the y-axis says what it counts
+    for code in ("imap_auth", "timeout", "ssl", "smtp_auth"):
+        assert 'class="key"' in svg and f">{code}</text>" in svg  # the legend is inside the drawing
+    assert '<svg class="chart chart-narrow"' in body  # a drawing that stays readable on a phone
     assert not re.search(r"\sstyle=", body)  # the CSP forbids inline styles
     assert not re.search(r"<script(?![^>]*\ssrc=)", body)  # and inline scripts
 
@@ -125,20 +135,65 @@ def test_it_keeps_the_query_count_constant(client, admin_user, history, django_a
             )
 
 
-def test_it_scales_chart_points_inside_the_drawing():
+@pytest.mark.parametrize("size", [WIDE, NARROW])
+def test_it_stacks_bars_inside_the_drawing_on_a_round_scale(size):
     days = _days(5)
-
-    class S:
-        label, counts = "x", [0, 5, 10, 0, 2]
-
-    chart = line_chart(days, [S()])
-    points = [tuple(map(float, p.split(","))) for p in chart["lines"][0].points.split()]
-    assert points[0][0] == chart["left"] and points[-1][0] == chart["right"]
-    assert min(y for _, y in points) == chart["top_y"] and max(y for _, y in points) == chart["base_y"]
+    found = [("imap_auth", [0, 5, 10, 0, 2]), ("timeout", [1, 1, 3, 0, 0])]
+    chart = stacked_bars(days, found, size)
+    assert chart["max"] == 15 and [t.label for t in chart["y_ticks"]] == ["0", "5", "10", "15"]
+    for s in chart["segments"]:
+        assert chart["left"] <= s.x and s.x + s.width <= chart["right"]
+        assert chart["top_y"] <= s.y and s.y + s.height <= chart["base_y"] + 0.2
+    tallest = [s for s in chart["segments"] if s.title.startswith(f"{days[2].day} ")]
+    plot = chart["base_y"] - chart["top_y"]
+    assert round(sum(s.height for s in tallest)) == round(plot * 13 / 15)  # 10 + 3 on a scale to 15
+    assert chart["x_ticks"][0].label == f"{TODAY.day} Mar"  # today is always labelled, as a date
+    assert all(k.x + 18 < chart["width"] for k in chart["keys"])
     assert re.fullmatch(r"[\d., ]+", sparkline([0, 0, 0]))
 
 
-def test_it_caches_the_daily_counts_briefly(client, admin_user, history, settings, django_assert_num_queries):
+def test_it_rounds_the_scale_and_folds_small_stacks_into_others():
+    assert [nice_step(n) for n in (0, 3, 9, 17, 40, 130, 999)] == [1, 1, 5, 5, 10, 50, 500]
+
+    class S:
+        def __init__(self, code, n):
+            self.code, self.counts, self.provider_label = code, [n, n], code
+
+    folded = stacks([S(f"c{i}", i + 1) for i in range(10)], "code", limit=4)
+    assert [label for label, _ in folded] == ["c9", "c8", "c7", "7 others"]
+    assert folded[-1][1] == [sum(range(1, 8))] * 2
+
+
+def test_it_splits_no_provider_by_domain_and_links_to_that_domain(
+    client, admin_user, user, make_mailbox, make_failed_test
+):
+    now = timezone.now()
+    for email in ("a@acme.example", "b@acme.example", "c@Tiny.Example"):
+        make_failed_test(make_mailbox(user, email=email, provider_id=""), "timeout", created_at=now)
+    client.force_login(admin_user)
+    response, found = _series(client)
+    assert found["no provider (acme.example) · timeout"].total == 2
+    assert found["no provider (tiny.example) · timeout"].total == 1
+    assert "provider=-&amp;q=%40acme.example" in response.content.decode()
+    _, by_provider = _series(client, by="provider")
+    assert by_provider["no provider (acme.example)"].total == 2
+
+
+def test_it_sorts_by_any_column_from_its_header(client, admin_user, history):
+    client.force_login(admin_user)
+    response, _ = _series(client)
+    assert 'aria-sort="descending"><a href="?sort=total&amp;dir=asc">Total' in response.content.decode()
+    labels = lambda r: [s.label for s in r.context["series"]]  # noqa: E731
+    assert labels(response)[0] == "gmx · timeout"  # the largest total first by default
+    rising = client.get(reverse("review_grouped"), {"sort": "rising", "dir": "desc"})
+    assert labels(rising)[0] == "zoho · imap_auth"
+    by_name = client.get(reverse("review_grouped"), {"sort": "group", "dir": "asc"})
+    assert labels(by_name) == sorted(labels(by_name))
+    bad = client.get(reverse("review_grouped"), {"sort": "nope", "dir": "sideways"})
+    assert bad.status_code == HTTPStatus.OK and labels(bad)[0] == "gmx · timeout"
+
+
+def test_it_caches_the_daily_counts_briefly(client, admin_user, history, settings):
     from django.core.cache import cache
 
     key = trends.cache_key("both", 30, "", "")
@@ -147,8 +202,10 @@ def test_it_caches_the_daily_counts_briefly(client, admin_user, history, setting
     client.force_login(admin_user)
     try:
         first = client.get(reverse("review_grouped"), {"days": "30"})
-        with django_assert_num_queries(3):  # user, permissions x2 (sessions are cached): no aggregate
+        with CaptureQueriesContext(connection) as queries:
             second = client.get(reverse("review_grouped"), {"days": "30"})
     finally:
         cache.delete(key)
     assert [s.counts for s in first.context["series"]] == [s.counts for s in second.context["series"]]
+    # Session, user, permissions and (without Redis) the cache table: no aggregate over tests.
+    assert not [q["sql"] for q in queries if "diagnostics_" in q["sql"]]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from diagnostics.models import ConnectionTest
 from review.models import Note, Review
 from support import flows
-from support.models import Message, SupportRequest
+from support.models import InternalNote, Message, SupportRequest
 from tests.staff_fixtures import PASSWORD, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ PAGES = [
     ("support_screenshot", "shot", OWNER_OR_SUPPORT),
     ("support_queue", None, SUPPORT_ONLY),
     ("support_queue_detail", "request", SUPPORT_ONLY),
+    ("support_queue_mailbox", "request", SUPPORT_ONLY),
     ("review_list", None, ADMIN_ONLY),
     ("review_grouped", None, ADMIN_ONLY),
     ("review_detail", "test", ADMIN_ONLY),
@@ -63,6 +64,8 @@ def _post_data():
         "support_follow_up": {"message": "more"},
         "support_queue_reply": {"text": "hello", "status": "waiting"},
         "support_queue_status": {"status": "resolved"},
+        "support_queue_assign": {"assignee": "me"},
+        "support_queue_note": {"text": "internal"},
         "review_mark": {"reviewed": "1"},
         "review_note": {"text": "note"},
     }
@@ -75,6 +78,9 @@ ACTIONS = [
     ("support_follow_up", "request", OWNER_ONLY, lambda: Message.objects.count()),
     ("support_queue_reply", "request", SUPPORT_ONLY, lambda: Message.objects.count()),
     ("support_queue_status", "request", SUPPORT_ONLY, lambda: SupportRequest.objects.get().status),
+    ("support_queue_assign", "request", SUPPORT_ONLY, lambda: SupportRequest.objects.get().assignee_id),
+    ("support_queue_note", "request", SUPPORT_ONLY, lambda: InternalNote.objects.count()),
+    ("support_queue_rerun", "request", SUPPORT_ONLY, lambda: ConnectionTest.objects.count()),
     ("review_rerun", "test", ADMIN_ONLY, lambda: ConnectionTest.objects.count()),
     ("review_mark", "test", ADMIN_ONLY, lambda: Review.objects.count()),
     ("review_note", "test", ADMIN_ONLY, lambda: Note.objects.count()),
@@ -140,7 +146,7 @@ def test_it_lets_only_the_right_roles_act(login, world, role, name, kind, expect
     client = login(world["people"][role])
     data = _post_data().get(name, {})
     if name == "review_bulk_mark":
-        data = {"tests": [world["test"].pk]}
+        data = {"mailboxes": world["args"]["mailbox"]}
     before = state()
     response = client.post(reverse(name, args=world["args"][kind]), data)
     _check(response, expectations[role], role)

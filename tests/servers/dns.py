@@ -72,6 +72,7 @@ class LocalDNS:
         self.queries: list[tuple[str, str, str]] = []  # (name, type, "udp"/"tcp")
         self._records: dict[tuple[str, str], list] = {}
         self._hanging: set[str] = set()
+        self._delays: dict[str, float] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._tcp_conns: set[socket.socket] = set()
@@ -113,6 +114,17 @@ class LocalDNS:
         with self._lock:
             self._hanging.add(_name(name))
 
+    def delay(self, name: str, seconds: float) -> None:
+        """Answer queries for ``name`` and every name under it only after ``seconds``
+        (a slow authoritative server), to test answers that arrive late."""
+        with self._lock:
+            self._delays[_name(name)] = seconds
+
+    def _delay_for(self, qname: str) -> float:
+        with self._lock:
+            held = [s for n, s in self._delays.items() if qname == n or qname.endswith("." + n)]
+        return max(held, default=0)
+
     def stop(self) -> None:
         if self._stopping.is_set():
             return
@@ -143,6 +155,9 @@ class LocalDNS:
             return None  # garbage: a real server would drop it too
         qname, qtype = _name(str(query.q.qname)), QTYPE.get(query.q.qtype)
         self.queries.append((qname, qtype, transport))
+        held = self._delay_for(qname)
+        if held:
+            self._stopping.wait(held)  # each query has its own server thread
         reply = query.reply(ra=0, aa=1)
         with self._lock:
             if qname in self._hanging:

@@ -64,9 +64,10 @@ def test_it_keeps_the_password_out_of_every_page_email_image_and_report(
         _assert_clean(data)
 
 
-def test_it_draws_the_same_snapshot_whatever_the_password(user, make_mailbox, make_failed_test):
+def test_it_draws_the_same_snapshot_whatever_the_password(user, other_user, make_mailbox, make_failed_test):
+    # Two people's mailboxes: one person connects an address once.
     first = make_failed_test(make_mailbox(user, email="a@zoho.example", password="one-password"))
-    second = make_failed_test(make_mailbox(user, email="a@zoho.example", password=PASSWORD))
+    second = make_failed_test(make_mailbox(other_user, email="a@zoho.example", password=PASSWORD))
     draw = [
         draw_settings_png(t.settings, "Zoho Mail", [{"code": "imap_auth"}], "2026-03-01 10:00 UTC")
         for t in (first, second)

@@ -22,7 +22,7 @@ def test_it_repairs_the_groups_with_setup_roles(capsys):
     Group.objects.get(name="Support staff").permissions.clear()
     Group.objects.get(name="Connection admins").delete()
     call_command("setup_roles")
-    assert "Support staff: 4 permissions" in capsys.readouterr().out
+    assert "Support staff: 8 permissions" in capsys.readouterr().out
     assert Group.objects.get(name="Connection admins").permissions.count() == len(ROLES[ADMIN].permissions)
 
 

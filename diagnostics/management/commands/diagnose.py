@@ -7,15 +7,19 @@ import json
 import os
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnostics.autodetection import detect
 from diagnostics.config import probe_config
 from diagnostics.net import validate
 from diagnostics.net.errors import ErrorReport, ProbeError
+from diagnostics.net.roundtrip import RoundTrip
+from diagnostics.net.roundtrip import public as public_round_trip
 from diagnostics.net.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
 from diagnostics.net.transport import SECURITY_CHOICES, ServerSettings
 from diagnostics.net.usernames import alternate_username, normalize_app_password
+from diagnostics.net.verification import Verification
 
 PROTOCOLS = ("smtp", "imap")
 
@@ -28,12 +32,31 @@ class Command(BaseCommand):
         secret = parser.add_mutually_exclusive_group()
         secret.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
         secret.add_argument("--password-stdin", action="store_true", help="read it from stdin")
+        secret.add_argument(
+            "--oauth-token-env",
+            metavar="VAR",
+            help="log in with the OAuth access token in $VAR (XOAUTH2/OAUTHBEARER)",
+        )
+        secret.add_argument(
+            "--oauth-token-stdin", action="store_true", help="read the access token from stdin"
+        )
+        parser.add_argument(
+            "--oauth-provider",
+            choices=("google", "microsoft"),
+            help="whose token it is, to explain a refusal (default: the address's provider)",
+        )
         parser.add_argument("--username", default="", help="username for both protocols")
         for proto in PROTOCOLS:
             parser.add_argument(f"--{proto}-host")
             parser.add_argument(f"--{proto}-port")
             parser.add_argument(f"--{proto}-security", choices=SECURITY_CHOICES)
             parser.add_argument(f"--{proto}-username", default="")
+        parser.add_argument(
+            "--round-trip",
+            action="store_true",
+            help="after logging in, send a test message to the mailbox itself, find it, check Sent "
+            "filing and the sender domain's DNS (waits up to MAIL_ROUND_TRIP_DEADLINE seconds)",
+        )
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def _password(self, options) -> str:
@@ -46,9 +69,18 @@ class Command(BaseCommand):
             return sys.stdin.readline().rstrip("\r\n")
         return ""
 
+    def _token(self, options) -> str:
+        if options["oauth_token_env"]:
+            name = options["oauth_token_env"]
+            if not os.environ.get(name):
+                raise CommandError(f"environment variable {name} is not set", returncode=2)
+            return os.environ[name].strip()
+        return sys.stdin.readline().strip()
+
     def handle(self, *args, **options):
-        password = self._password(options)
-        result = diagnose(options, password)
+        oauth = bool(options["oauth_token_env"] or options["oauth_token_stdin"])
+        password = self._token(options) if oauth else self._password(options)
+        result = diagnose(options, password, oauth=oauth)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         else:
@@ -74,8 +106,19 @@ def _server(options, proto: str, default: ServerSettings | None, email: str) -> 
     )
 
 
-def diagnose(options: dict, password: str) -> dict:
-    """The whole diagnosis as the JSON contract describes it."""
+def _oauth_servers(provider, email: str) -> tuple[ServerSettings | None, ServerSettings | None]:
+    """The directory's servers for signing in with the provider's token."""
+    found = []
+    for endpoint in (provider.oauth_smtp, provider.oauth_imap) if provider else (None, None):
+        found.append(
+            ServerSettings(endpoint.host, endpoint.port, endpoint.security, email) if endpoint else None
+        )
+    return found[0], found[1]
+
+
+def diagnose(options: dict, password: str, oauth: bool = False) -> dict:
+    """The whole diagnosis as the JSON contract describes it (with `oauth`, `password`
+    is an access token, used with XOAUTH2/OAUTHBEARER for both protocols)."""
     raw_email = options["email"]
     out = {
         "email": raw_email,
@@ -86,6 +129,12 @@ def diagnose(options: dict, password: str) -> dict:
         "errors": [],
         "steps": [],
     }
+    if options.get("round_trip"):
+        out.update(
+            round_trip=public_round_trip(RoundTrip().as_dict()),
+            capabilities={"smtp": [], "imap": []},
+            domain=None,
+        )
     try:
         email = validate.email(raw_email)
     except ProbeError as exc:
@@ -99,21 +148,43 @@ def diagnose(options: dict, password: str) -> dict:
     if provider is not None:
         out["provider"] = {"id": provider.id, "name": provider.name, "policy": provider.policy}
     explicit = any(options.get(f"{p}_host") for p in PROTOCOLS)
-    if not explicit:
+    defaults = (detection.smtp, detection.imap)
+    if oauth and provider is not None and provider.oauth_smtp is not None:
+        defaults = _oauth_servers(provider, email)
+    elif not explicit:
         blocked = policy_errors(provider)
         if blocked:
             out["errors"] = [e.as_dict() for e in blocked]
             return out
     try:
-        smtp = _server(options, "smtp", detection.smtp, email)
-        imap = _server(options, "imap", detection.imap, email)
+        smtp = _server(options, "smtp", defaults[0], email)
+        imap = _server(options, "imap", defaults[1], email)
     except ProbeError as exc:
         out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
         return out
     source = "manual" if explicit else detection.source
     out["settings"] = {"smtp": smtp.as_dict(), "imap": imap.as_dict(), "source": source}
-    password = normalize_app_password(password, provider.id if provider else "")
-    diagnosis: Diagnosis = run_probes(smtp, imap, password, probe_config())
+    if oauth:
+        from mailauth.tokens import bearer_for_token
+
+        secret = bearer_for_token(
+            password, options.get("oauth_provider") or (provider.sso if provider else "")
+        )
+    else:
+        secret = normalize_app_password(password, provider.id if provider else "")
+    config = probe_config()
+    checks = None
+    if options.get("round_trip"):
+        # The sender domain's DNS is read while the login test runs.
+        checks = Verification(email, provider, config, smtp_host=smtp.host)
+    diagnosis: Diagnosis = run_probes(smtp, imap, secret, config)
+    if checks is not None:
+        checks.finish(
+            diagnosis, smtp, imap, secret, round_trip=True, wait_seconds=settings.MAIL_ROUND_TRIP_DEADLINE
+        )
+        out["round_trip"] = public_round_trip(diagnosis.round_trip or {})
+        out["capabilities"] = {p: list(diagnosis.capabilities.get(p) or []) for p in PROTOCOLS}
+        out["domain"] = diagnosis.domain
     out["status"] = diagnosis.status
     out["sent_folder"] = diagnosis.sent_folder or None
     out["errors"] = [e.as_dict() for e in diagnosis.errors]
@@ -130,6 +201,13 @@ def _human(result: dict) -> str:
         lines.append(f"  [{mark}] {step['protocol']} {step['name']} ({step['ms']} ms) {step['detail']}")
     if result["sent_folder"]:
         lines.append(f"  Sent folder: {result['sent_folder']}")
+    trip = result.get("round_trip")
+    if trip:
+        where = f" in {trip['folder']} after {trip['latency_ms']} ms" if trip["folder"] else ""
+        lines.append(f"  Round trip: {trip['status']}{where}; Sent filing: {trip['sent_filing']}")
+        lines.append("  Receiving server: " + " ".join(f"{k}={v}" for k, v in trip["auth_results"].items()))
+    for name, item in (result.get("domain") or {}).items():
+        lines.append(f"  {name.upper()}: {item['status']} — {item.get('detail', '')}")
     for error in result["errors"]:
         lines.append(f"  {error['code']} ({error['reason']}): {error['title']} — {error['detail']}")
         if error["suggestion"]:

@@ -22,6 +22,10 @@ GOOGLE = Provider(
     # smtp.google.com for domains set up since 2023.
     mx=("google.com", "googlemail.com"),
     known_hosts=("imap.gmail.com", "smtp.gmail.com", "smtp-relay.gmail.com"),
+    oauth_smtp=ssl("smtp.gmail.com", 465),
+    oauth_imap=ssl("imap.gmail.com", 993),
+    spf_includes=("_spf.google.com",),
+    dkim_selectors=("google",),
     notes=("Gmail and Google Workspace mailboxes connect with Sign in with Google.",),
     help_url="https://support.google.com/mail/answer/7126229",
 )
@@ -42,6 +46,11 @@ MICROSOFT = Provider(
         "imap-mail.outlook.com",
         "smtp-mail.outlook.com",
     ),
+    oauth_smtp=starttls("smtp.office365.com", 587),
+    oauth_imap=ssl("outlook.office365.com", 993),
+    spf_includes=("spf.protection.outlook.com",),
+    # CNAMEs to selectorN-<domain>._domainkey.<tenant>.onmicrosoft.com.
+    dkim_selectors=("selector1", "selector2"),
     notes=(
         "Outlook.com, Hotmail, Live and Microsoft 365 mailboxes connect with Sign in with Microsoft.",
         "Microsoft has switched off password sign-in for mail apps on these mailboxes.",
@@ -95,6 +104,8 @@ ICLOUD = Provider(
     ("icloud.com", "me.com", "mac.com"),
     policy=NOT_RECOMMENDED,
     mx=("mail.icloud.com",),
+    spf_includes=("icloud.com",),
+    dkim_selectors=("sig1",),
     smtp=starttls("smtp.mail.me.com", 587),
     imap=ssl("imap.mail.me.com", 993, LOCAL_PART),
     notes=(
@@ -121,6 +132,7 @@ def _zoho(region_id: str, label: str, suffix: str, domains: tuple[str, ...]) -> 
         domains,
         policy=NEEDS_PREPARATION,
         mx=(f"zoho.{suffix}", f"zohomail.{suffix}"),
+        spf_includes=(f"zoho.{suffix}",),
         smtp=ssl(f"smtp.zoho.{suffix}", 465),
         imap=ssl(f"imap.zoho.{suffix}", 993),
         hosted_smtp=ssl(f"smtppro.zoho.{suffix}", 465),
@@ -191,6 +203,8 @@ FASTMAIL = Provider(
     policy=NEEDS_PREPARATION,
     # Custom domains hosted at Fastmail receive through in1/in2-smtp.messagingengine.com.
     mx=("messagingengine.com",),
+    spf_includes=("spf.messagingengine.com",),
+    dkim_selectors=("fm1", "fm2", "fm3"),
     smtp=ssl("smtp.fastmail.com", 465),
     imap=ssl("imap.fastmail.com", 993),
     notes=("Fastmail needs an app password, created under Settings → Privacy & Security.",),

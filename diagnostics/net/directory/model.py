@@ -53,6 +53,14 @@ class Provider:
     # Other server names that belong to this provider, so that an SRV record or an
     # autoconfig file pointing at them carries the provider's policy too.
     known_hosts: tuple[str, ...] = ()
+    # Servers for mailboxes that sign in with the provider (SASL XOAUTH2/OAUTHBEARER),
+    # for providers that take no passwords (policy sso_required).
+    oauth_smtp: Endpoint | None = None
+    oauth_imap: Endpoint | None = None
+    # Sender-domain checks: the host a custom domain's SPF record must include for this
+    # provider's servers to send for it, and the DKIM selectors the provider signs with.
+    spf_includes: tuple[str, ...] = ()
+    dkim_selectors: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {

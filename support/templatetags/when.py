@@ -1,0 +1,70 @@
+"""`{% when value %}`: one way to show a moment on every page.
+
+The server writes a <time> element with a sane fallback in the site's time zone:
+"3 min ago" while recent, a date after that, the exact time in the title.
+static/js/local-time.js then rewrites both in the viewer's own zone and language,
+and keeps the relative words current while the page stays open.
+"""
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+RECENT = timedelta(days=7)  # past this, a date reads better than "12 days ago"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _plural(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def relative(value: datetime, now: datetime | None = None) -> str:
+    """'just now', '3 min ago', '5 hours ago', '2 days ago' (or 'in 3 min' ahead)."""
+    seconds = ((now or timezone.now()) - value).total_seconds()
+    ahead, seconds = seconds < 0, abs(seconds)
+    if seconds < 45:
+        return "just now"
+    if seconds < 3600:
+        text = f"{max(1, round(seconds / 60))} min"
+    elif seconds < 86400:
+        text = _plural(round(seconds / 3600), "hour")
+    else:
+        text = _plural(round(seconds / 86400), "day")
+    return f"in {text}" if ahead else f"{text} ago"
+
+
+def date_text(local: datetime) -> str:
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def exact_text(local: datetime) -> str:
+    return f"{date_text(local)}, {local:%H:%M} {local.tzname() or ''}".strip()
+
+
+@register.simple_tag
+def when(value, style: str = "relative", empty: str = "never"):
+    """style: "relative" (words while recent, else the date), "date" or "exact"."""
+    if not value:
+        return empty
+    if not isinstance(value, datetime):  # a date has no time zone to convert
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_text(value))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    local = timezone.localtime(value)
+    if style == "exact":
+        text = exact_text(local)
+    elif style == "date" or abs(timezone.now() - value) > RECENT:
+        text = date_text(local)
+    else:
+        text = relative(value)
+    return format_html(
+        '<time datetime="{}" title="{}" data-when="{}">{}</time>',
+        value.isoformat(),
+        exact_text(local),
+        style,
+        text,
+    )

@@ -1,0 +1,71 @@
+"""Live status in Chromium: steps arrive by push, and a page whose stream is cut again and
+again while the test runs still ends with exactly the database's steps and Connected."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Mailbox
+from tests.browser.test_flows import PASSWORD, sign_up
+from tests.live.slow import delayed_proxy
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
+
+
+def _mailbox(username: str, email: str, smtp_port: int, imap_port: int) -> Mailbox:
+    from django.contrib.auth.models import User
+
+    mailbox = Mailbox(
+        user=User.objects.get(username=username),
+        email=email,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_security="starttls",
+        imap_host="127.0.0.1",
+        imap_port=imap_port,
+        imap_security="ssl",
+    )
+    mailbox.set_password(PASSWORD)
+    mailbox.save()
+    return mailbox
+
+
+def _shown_steps(page) -> list[str]:
+    return page.eval_on_selector_all("#test-status [data-step]", "els => els.map(e => e.dataset.step)")
+
+
+def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
+    watched, app, settings, celery_worker, dovecot, smtp_server, raw_server
+):
+    # Streams end after 0.3 s: the browser reconnects (after the stream's `retry: 1000`)
+    # while the slow SMTP server keeps the test running (2 s, under the 3 s probe timeout).
+    settings.LIVE_STREAM_MAX_SECONDS = 0.3
+    name = dovecot.unique_username("livecut")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=2.0)
+    page = watched.page
+    streams = []
+    page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
+    login = sign_up(watched, app, username="live-person")  # the address is the login
+    mailbox = _mailbox(login, name, slow_smtp.port, dovecot.port_ssl)
+
+    page.goto(f"{app}{reverse('mailbox_detail', args=[mailbox.pk])}")
+    page.click("text=Test again")
+    # IMAP finishes while SMTP still waits: its steps arrive by push, before any result.
+    page.wait_for_selector("[data-step='imap-sent_folder']", state="attached")  # in the folded details
+    assert page.locator(".badge.connected").count() == 0
+    assert page.locator("[data-step='smtp-auth']").count() == 0
+    watched.shot("imap-done-smtp-waiting")
+    page.wait_for_selector(".badge.connected", timeout=30_000)
+    watched.shot("connected")
+
+    test = mailbox.latest_test()
+    in_database = sorted(f"{s.protocol}-{s.name}" for s in test.steps.all())
+    shown = _shown_steps(page)
+    assert sorted(shown) == in_database and len(shown) == len(set(shown))
+    assert page.inner_text(".sent-folder") == "Sent"
+    assert len(streams) >= 2, streams  # the stream really was cut and reopened mid-test
+    # The answer that showed Connected closed the stream: the page waits for nothing now.
+    count = len(streams)
+    page.wait_for_timeout(2000)
+    assert len(streams) == count and page.locator("[sse-connect]").count() == 0
