@@ -6,65 +6,29 @@ one connection and publishes `import-<id>` once per batch and job, so that a bur
 results costs the page one refresh, not one per row.
 """
 
-import logging
-import queue
-import threading
-
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from emailcenter.batching import BatchWriter
 from live.publish import publish_many
 
 from . import rows as R
 
-log = logging.getLogger(__name__)
-
 BATCH_WAIT = 0.15  # seconds of quiet that end a burst
 
 
-class ResultWriter:
+class ResultWriter(BatchWriter):
     def __init__(self):
-        self._queue: queue.Queue = queue.Queue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def _ensure_running(self) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="import-writer", daemon=True)
-                self._thread.start()
+        super().__init__(_save_and_tell, "import-writer", BATCH_WAIT)
 
     def put(self, job_id: int, row_id: int, fields: dict, logins=None) -> None:
         """logins: probe.logins()'s (failed, succeeded), counted towards the shared limits."""
-        self._ensure_running()
-        self._queue.put((job_id, row_id, fields, logins))
+        super().put((job_id, row_id, fields, logins))
 
-    def flush(self, timeout: float = 30) -> bool:
-        done = threading.Event()
-        self._ensure_running()
-        self._queue.put(done)
-        return done.wait(timeout)
 
-    def _run(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            try:
-                while len(items) < 500:
-                    items.append(self._queue.get(timeout=BATCH_WAIT))
-            except queue.Empty:
-                pass
-            results = [i for i in items if isinstance(i, tuple)]
-            try:
-                close_old_connections()
-                if results:
-                    save(results)
-            except Exception:  # a lost batch must not stop later ones; the rows' deadline shows it
-                log.exception("import: could not save %s row result(s)", len(results))
-                connection.close()
-            publish_many([f"import-{item[0]}" for item in results])
-            for item in items:
-                if isinstance(item, threading.Event):
-                    item.set()
+def _save_and_tell(results: list[tuple]) -> None:
+    save(results)
+    publish_many([f"import-{item[0]}" for item in results])
 
 
 def save(results: list[tuple]) -> None:
