@@ -20,12 +20,11 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from . import topics as registry
 from .hub import hub
-from .stream import Clock, opening, parse_topics
+from .stream import Clock, authorize, opening, parse_topics
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +72,13 @@ def _session_key(scope) -> str:
 
 
 def _authorize(session_key: str, wanted: list[str]) -> list[tuple[float, str]] | None:
-    """The same rules as the view: [(wall-clock time, topic) to send by itself], or None."""
+    """The view's rules, for the user whose session cookie came with the stream."""
     from django.contrib.auth import get_user
 
-    try:
-        request = HttpRequest()
-        request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key or None)
-        user = get_user(request)
-        if not user.is_authenticated or not all(registry.allowed(user, t) for t in wanted):
-            return None
-        return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
-    finally:
-        connections.close_all()  # the open stream holds no database connection
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key or None)
+    request.user = SimpleLazyObject(lambda: get_user(request))  # read inside authorize()
+    return authorize(request.user, wanted)
 
 
 async def serve(scope, receive, send) -> None:

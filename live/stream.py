@@ -10,6 +10,22 @@ RETRY_MS = 1000  # how soon the browser reconnects after the stream ends
 HEARTBEAT = ": ping\n\n"
 
 
+def authorize(user, wanted: list[str]) -> list[tuple[float, str]] | None:
+    """[(wall-clock time, topic) the stream sends by itself], or None when this user may
+    not watch every topic wanted. Runs in a pool thread; closes its connections, so that
+    the open stream holds none."""
+    from django.db import connections
+
+    from . import topics as registry
+
+    try:
+        if not user.is_authenticated or not all(registry.allowed(user, t) for t in wanted):
+            return None
+        return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
+    finally:
+        connections.close_all()
+
+
 def parse_topics(raw: str) -> tuple[list[str], str]:
     """(topics, "") or ([], what is wrong with the request)."""
     wanted = [t for t in raw.split(",") if t][: MAX_TOPICS + 1]

@@ -19,13 +19,11 @@ import queue
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db import connections
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from . import topics as registry
 from .hub import hub
-from .stream import Clock, opening, parse_topics
+from .stream import Clock, authorize, opening, parse_topics
 
 log = logging.getLogger(__name__)
 
@@ -57,14 +55,7 @@ async def stream(request) -> HttpResponse:
 
 
 def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | None:
-    """[(wall-clock time, topic) to send by itself], or None if refused."""
-    try:
-        user = request.user
-        if not user.is_authenticated or not all(registry.allowed(user, t) for t in wanted):
-            return None
-        return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
-    finally:
-        connections.close_all()
+    return authorize(request.user, wanted)
 
 
 async def _async_events(wanted: list[str], clock: Clock):
