@@ -58,7 +58,7 @@ def _args():
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=45,
+        default=20,
         help="threads per worker (the default 200 needs max_connections above 100 per worker)",
     )
     parser.add_argument("--write", action="store_true")
