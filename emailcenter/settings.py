@@ -89,6 +89,9 @@ WSGI_APPLICATION = "emailcenter.wsgi.application"
 # Served by uvicorn (`make run`) and by gunicorn's uvicorn workers in production: the
 # live status streams need ASGI (WSGI would hold a thread per open page).
 ASGI_APPLICATION = "emailcenter.asgi.application"
+# Requests one web process runs through Django at once; the rest wait their turn in the
+# event loop (emailcenter/admission.py). 0 turns the limit off.
+WEB_MAX_CONCURRENT_REQUESTS = env.int("WEB_MAX_CONCURRENT_REQUESTS", default=8)
 
 TEMPLATES = [
     {

@@ -25,6 +25,8 @@ def follow(request: HttpRequest, response: HttpResponse, live: dict | None) -> H
     if watching is None or not request.headers.get("HX-Request"):
         return response
     if watching != (",".join(live["topics"]) if live else ""):
-        oob = render_to_string("live/watch.html", {"live": live, "oob": True}, request)
+        # Without the request: the element needs no context processor (they would cost
+        # queries on every final refresh, when a thousand pages may refresh at once).
+        oob = render_to_string("live/watch.html", {"live": live, "oob": True})
         response.content += oob.encode()
     return response

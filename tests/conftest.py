@@ -288,6 +288,7 @@ TIER_INDEPENDENT = tuple(
         "roundtrip/test_net_roundtrip.py",
         "security/test_fuzz.py",
         "servers/test_servers.py",
+        "test_admission.py",
     )
 )
 
