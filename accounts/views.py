@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
 from diagnostics import deliverability
 from diagnostics.flows import apply_fix, choose_sent_folder, start_test
-from diagnostics.models import TestError
+from diagnostics.models import ConnectionTest, TestError
 from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
@@ -38,8 +40,26 @@ def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
 
 @login_required
 def mailbox_list(request: HttpRequest) -> HttpResponse:
-    mailboxes = request.user.mailboxes.all()
+    mailboxes = list(request.user.mailboxes.all())
+    _fail_overdue(mailboxes)
     return render(request, "accounts/mailbox_list.html", {"mailboxes": mailboxes})
+
+
+def _fail_overdue(mailboxes: list[Mailbox]) -> None:
+    """A mailbox still "Testing" whose test is past its deadline shows as failed, as its
+    own page does, without waiting for the reaper (which needs a worker). On the
+    objects only: nothing is written."""
+    testing = {m.pk for m in mailboxes if m.status == Mailbox.Status.TESTING}
+    if not testing:
+        return
+    in_time = set(
+        ConnectionTest.objects.filter(mailbox_id__in=testing, status__in=ConnectionTest.UNDER_WAY)
+        .filter(Q(deadline_at__isnull=True) | Q(deadline_at__gt=timezone.now()))
+        .values_list("mailbox_id", flat=True)
+    )
+    for mailbox in mailboxes:
+        if mailbox.pk in testing and mailbox.pk not in in_time:
+            mailbox.status = Mailbox.Status.FAILED
 
 
 def _provider_context(email: str, start_for=None) -> dict:
@@ -179,15 +199,17 @@ def _detail_context(mailbox: Mailbox) -> dict:
     steps = list(test.steps.all()) if test else []
     test_errors = list(test.errors.all()) if test else []
     limits = {"timeout": settings.MAIL_PROBE_TIMEOUT, "deadline": settings.MAIL_PROBE_DEADLINE}
+    result = summarize(mailbox, test, steps, test_errors, **limits)
     return {
         "mailbox": mailbox,
         "test": test,
-        "result": summarize(mailbox, test, steps, test_errors, **limits),
+        "result": result,
         "probe_deadline": round(settings.MAIL_PROBE_DEADLINE),
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
         "test_errors": test_errors,
-        **deliverability.panel(mailbox, test, steps),  # the capability panel (issue 13)
+        # The capability panel (issue 13), read only when the page shows it.
+        **(deliverability.panel(mailbox, test, steps) if result.shows_capabilities else {}),
         # The provider may have been found by MX at connect time: prefer what was saved.
         "provider": providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email),
         # Pushed changes while the test runs (another tab may also start a newer one).

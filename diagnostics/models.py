@@ -17,6 +17,7 @@ class ConnectionTest(models.Model):
         FAILED = "failed", "Failed"
 
     FINAL = (Status.CONNECTED, Status.FAILED)
+    UNDER_WAY = (Status.QUEUED, Status.RUNNING)
 
     mailbox = models.ForeignKey("accounts.Mailbox", on_delete=models.CASCADE, related_name="tests")
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED, db_index=True)

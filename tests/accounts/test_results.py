@@ -354,3 +354,20 @@ def test_the_capability_panel_stays_out_of_a_login_failure_and_shows_a_delivery_
     assert _summary(mailbox, undelivered).shows_capabilities
     assert 'id="capabilities"' in _page(client_a, mailbox)
     assert _summary(mailbox, _test(mailbox, status="connected", sent_folder="Sent")).shows_capabilities
+
+
+def test_a_running_test_shows_the_capability_panel_only_when_it_runs_the_round_trip(
+    client_a, user, make_mailbox
+):
+    mailbox = make_mailbox(user, **ICLOUD)
+    # An earlier test found the capabilities: they must not read as the running test's.
+    _test(mailbox, status="connected", sent_folder="Sent", capabilities={"imap": ["IDLE"]})
+    deadline = timezone.now() + timedelta(minutes=1)
+    running = _test(mailbox, status="running", deadline_at=deadline)
+    assert not _summary(mailbox, running).shows_capabilities
+    assert 'id="capabilities"' not in _page(client_a, mailbox)
+
+    with_trip = _test(mailbox, status="running", deadline_at=deadline, round_trip_requested=True)
+    assert _summary(mailbox, with_trip).shows_capabilities
+    page = _page(client_a, mailbox)
+    assert 'id="capabilities"' in page and 'data-trip="running"' in page

@@ -86,6 +86,19 @@ def test_a_test_past_its_deadline_shows_the_failure_when_the_page_is_read(
     assert test.status == "queued"  # nothing was written: the page worked it out
 
 
+def test_the_mailbox_list_shows_a_mailbox_whose_test_is_overdue_as_failed(client_a, user, make_mailbox):
+    overdue = make_mailbox(user, email="late@example.com", status="testing")
+    _running(overdue, deadline_at=timezone.now() - timedelta(seconds=1))
+    in_time = make_mailbox(user, email="busy@example.com", status="testing")
+    _running(in_time)
+    page = client_a.get(reverse("mailbox_list")).content.decode()
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in page.split("<tr>")[2:]}
+    assert 'class="badge failed">Failed<' in rows["late@example.com"]
+    assert 'class="badge testing">Testing<' in rows["busy@example.com"]
+    overdue.refresh_from_db()
+    assert overdue.status == "testing"  # shown, not written
+
+
 def test_a_page_waiting_on_a_test_closes_its_stream_once_the_deadline_passed(client_a, user, make_mailbox):
     mailbox = make_mailbox(user)
     test = _running(mailbox)
