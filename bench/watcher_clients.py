@@ -1,8 +1,8 @@
 """Simulated open mailbox pages for bench/watchers.py, in one asyncio loop with httpx.
 
 `Page` behaves like the mailbox page with htmx's SSE extension: one stream per page;
-every event re-fetches the status partial ("queue last": an event during a fetch
-starts one more fetch after it); a refresh whose answer replaces the stream element
+events re-fetch the status partial (5 ms apart or less: one fetch; "queue last": an
+event during a fetch starts one more fetch after it); a refresh whose answer replaces the stream element
 out of band without `sse-connect` closes the stream; a stream that ends is reopened
 after the server's `retry`, as EventSource does.
 
@@ -22,6 +22,7 @@ MAX_RECONNECTS = 5
 RETRY_SECONDS = 1.0
 
 
+FOLD_SECONDS = 0.005  # templates/live/watch.html: hx-trigger="sse:<topic> delay:5ms"
 PAGES_PER_POOL = 50  # httpx's pool does work linear in its connections on every request
 
 
@@ -57,6 +58,7 @@ class Page:
         self._again = False
         self._stream: asyncio.Task | None = None
         self._refreshing: asyncio.Task | None = None
+        self._delayed: asyncio.TimerHandle | None = None
 
     def start(self, opened: asyncio.Semaphore) -> asyncio.Task:
         self._stream = asyncio.create_task(self._run(opened))
@@ -104,6 +106,14 @@ class Page:
                 opened.release()
 
     def trigger(self) -> None:
+        """htmx's `delay:5ms`: events within 5 ms of each other (a test and its mailbox,
+        published together) make one fetch."""
+        if self._delayed is not None:
+            self._delayed.cancel()
+        self._delayed = asyncio.get_running_loop().call_later(FOLD_SECONDS, self._fire)
+
+    def _fire(self) -> None:
+        self._delayed = None
         if self._fetching:
             self._again = True
             return
@@ -149,9 +159,11 @@ class Page:
     @property
     def settled(self) -> bool:
         """Opened (or given up) with no refresh in flight."""
-        return (self.opened_at is not None or self.failed) and not self._fetching
+        return (self.opened_at is not None or self.failed) and not self._fetching and self._delayed is None
 
     def stop(self) -> None:
+        if self._delayed is not None:
+            self._delayed.cancel()
         for task in (self._stream, self._refreshing):
             if task is not None:
                 task.cancel()

@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import html
 import json
+import os
 import re
 import resource
 import sys
@@ -206,6 +207,7 @@ async def poll_phase(app, cookie, pairs, pairs_file, window: float) -> dict:
     out["latency"] = spread([r[1] - r[0] for r in done])
     finished = await run_finisher(app, pairs_file)
     await until(lambda: all(p.connected_at for p in pollers), PHASE_BOUND)
+    out["after"] = snapshot(app)
     out["shown_after_commit"] = spread(
         [p.connected_at - finished["committed"] for p in pollers if p.connected_at]
     )
@@ -253,7 +255,9 @@ def report(tier: str, pages: int, idle: float, push: dict, poll: dict, declared:
         "finish is a separate process that marks all tests connected in one transaction, then "
         "publishes `test-<id>` and `mailbox-<id>` per test, as the worker does. The old design, same "
         f"web process, same run: {pages:,} pollers GET the status partial once a second each (htmx "
-        "`every 1s`, a tick dropped while the last request is in flight).",
+        "`every 1s`, a tick dropped while the last request is in flight). The web process runs at "
+        f"most {os.environ.get('WEB_MAX_CONCURRENT_REQUESTS', '8 (the default)')} requests through "
+        "Django at once (`WEB_MAX_CONCURRENT_REQUESTS`); the others wait their turn in its event loop.",
         "",
         f"| while {pages:,} pages wait ({idle:.0f} s) | push (this design) | poll once a second (old design) "
         "| target | met? |",
@@ -282,6 +286,9 @@ def report(tier: str, pages: int, idle: float, push: dict, poll: dict, declared:
         f"| event at the page, after the commit | {_times(push['event_after_commit'])} | – |",
         f'| "Connected" fetched by the page, after the commit | {_times(push["shown_after_commit"])} | '
         f"{_times(poll['shown_after_commit'])} |",
+        f"| web process CPU / load generator CPU, from the finish until every page showed it | "
+        f"{cpu(c, push['after'])} / {cpu(c, push['after'], 'client_cpu_s')} | "
+        f"{cpu(p1, poll['after'])} / {cpu(p1, poll['after'], 'client_cpu_s')} |",
         "",
         f"Opening: {push['streams']:,} streams in {o['at'] - a['at']:.1f} s ({OPEN_CONCURRENCY} pages "
         f"opening at a time), {push['open_fetches']:,} refreshes of the partial on the opening events, "
