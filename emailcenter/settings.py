@@ -141,6 +141,8 @@ else:
     # it: a "persistent" one would only linger until garbage collection (Django advises 0).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Celery workers keep their threads' connections this long (emailcenter/celery.py).
+WORKER_CONN_MAX_AGE = env.int("WORKER_CONN_MAX_AGE", default=600)
 
 REDIS_URL = env("REDIS_URL", default="")
 
@@ -342,7 +344,7 @@ REVIEW_TRENDS_CACHE_SECONDS = env.int("REVIEW_TRENDS_CACHE_SECONDS", default=60)
 LIVE_HEARTBEAT_SECONDS = env.float("LIVE_HEARTBEAT_SECONDS", default=20.0)
 # A stream ends after this long and the browser reconnects (and catches up).
 LIVE_STREAM_MAX_SECONDS = env.float("LIVE_STREAM_MAX_SECONDS", default=300.0)
-LIVE_POLL_INTERVAL = env.float("LIVE_POLL_INTERVAL", default=0.02)
+LIVE_POLL_INTERVAL = env.float("LIVE_POLL_INTERVAL", default=0.01)
 LIVE_EVENT_RETENTION_SECONDS = env.int("LIVE_EVENT_RETENTION_SECONDS", default=300)
 
 LOGGING = {

@@ -31,3 +31,35 @@ def test_development_generates_a_credentials_key_under_var(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "credentials.key").exists()
     assert oct((tmp_path / "credentials.key").stat().st_mode & 0o777) == "0o600"
+
+
+WORKER_BOOT = (
+    "import django; django.setup(); from django.db import connections;"
+    "from emailcenter.celery import app; from celery.signals import worker_init;"
+    "web = connections.settings['default']['CONN_MAX_AGE'];"
+    "worker_init.send(sender=None);"
+    "pooled = 'pool' in connections.settings['default'].get('OPTIONS', {});"
+    "print(web, connections.settings['default']['CONN_MAX_AGE'], pooled)"
+)
+
+
+def _worker_boot(tmp_path, **env):
+    base = {k: v for k, v in os.environ.items() if k not in ("CONN_MAX_AGE", "DEBUG")}
+    base.update({"DJANGO_SETTINGS_MODULE": "emailcenter.settings", "VAR_DIR": str(tmp_path)}, **env)
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_BOOT], cwd=ROOT, env=base, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    web, worker, pooled = result.stdout.split()
+    return int(web), int(worker), pooled == "True"
+
+
+def test_a_worker_keeps_its_connections_and_a_web_process_does_not(tmp_path):
+    web, worker, pooled = _worker_boot(tmp_path, WORKER_CONN_MAX_AGE="321")
+    assert web == 0  # under ASGI a request's connection ends with the request
+    assert worker == (0 if pooled else 321)  # PostgreSQL's pool keeps them warm instead
+
+
+def test_an_explicit_conn_max_age_wins_in_the_worker(tmp_path):
+    web, worker, _ = _worker_boot(tmp_path, CONN_MAX_AGE="0", WORKER_CONN_MAX_AGE="321")
+    assert (web, worker) == (0, 0)
