@@ -203,11 +203,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        "BACKEND": "emailcenter.dev_static.VersionedStaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if DEBUG:
+    # URLs carry each file's modification time (emailcenter/dev_static.py): the browser
+    # keeps scripts and styles between pages, as it does in production, and an edited
+    # file has a new URL.
+    WHITENOISE_MAX_AGE = 3600
 
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@example.com")
 # Mail the app itself sends (support replies). Development prints it; production needs
