@@ -289,6 +289,7 @@ TIER_INDEPENDENT = tuple(
         "security/test_fuzz.py",
         "servers/test_servers.py",
         "test_admission.py",
+        "test_dev_static.py",
     )
 )
 
