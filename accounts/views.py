@@ -178,6 +178,10 @@ def provider_hint(request: HttpRequest) -> HttpResponse:
 @login_required
 def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
+    if mailbox.auth_method == Mailbox.AuthMethod.OAUTH:
+        # No password or servers to edit: the provider's sign-in is what can change.
+        messages.info(request, "This mailbox signs in with its provider: use Reconnect to sign in again.")
+        return redirect("mailbox_detail", pk=mailbox.pk)
     form = MailboxForm(request.POST or None, instance=mailbox, owner=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -371,3 +371,16 @@ def test_a_running_test_shows_the_capability_panel_only_when_it_runs_the_round_t
     assert _summary(mailbox, with_trip).shows_capabilities
     page = _page(client_a, mailbox)
     assert 'id="capabilities"' in page and 'data-trip="running"' in page
+
+
+def test_editing_an_oauth_mailbox_leads_to_reconnect_not_a_password_form(client_a, user, make_mailbox):
+    mailbox = make_mailbox(user, auth_method="oauth", email="o@gmail.com")
+    response = client_a.get(reverse("mailbox_edit", args=[mailbox.pk]), follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("mailbox_detail", args=[mailbox.pk])
+    assert "use Reconnect to sign in again" in page and 'name="password"' not in page
+    saved = mailbox.password_encrypted
+    posted = client_a.post(reverse("mailbox_edit", args=[mailbox.pk]), {"password": "x", "smtp_port": "25"})
+    assert posted.status_code == HTTPStatus.FOUND
+    mailbox.refresh_from_db()
+    assert (mailbox.password_encrypted, mailbox.smtp_port) == (saved, 2525)  # nothing changed
