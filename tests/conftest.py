@@ -290,6 +290,7 @@ TIER_INDEPENDENT = tuple(
         "servers/test_servers.py",
         "test_admission.py",
         "test_dev_static.py",
+        "test_filebroker.py",
     )
 )
 
