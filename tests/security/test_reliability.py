@@ -74,11 +74,13 @@ def broker_down(closed_port):
         app._pool = None
         app.amqp._producer_pool = None
 
-    original = app.conf.broker_url
-    app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/0"
+    original = app.conf.broker_url, app.conf.broker_transport
+    # The default tier names its transport class (emailcenter/filebroker.py), which would
+    # win over the URL's scheme.
+    app.conf.broker_url, app.conf.broker_transport = f"redis://127.0.0.1:{closed_port}/0", None
     reset_pools()
     yield
-    app.conf.broker_url = original
+    app.conf.broker_url, app.conf.broker_transport = original
     reset_pools()
 
 
