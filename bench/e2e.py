@@ -124,6 +124,8 @@ TIMELINE = """
   return {
     clicked: Number(sessionStorage.getItem('bench-click')),
     html: nav ? at(nav.responseEnd) : null,
+    ready: nav && nav.domContentLoadedEventEnd ? at(nav.domContentLoadedEventEnd) : null,
+    asked: stream ? at(stream.startTime) : null,
     stream: stream ? at(stream.responseStart || stream.startTime) : null,
     event: last ? at(last.startTime) : null,
     connected: window.benchConnectedAt,
@@ -132,6 +134,8 @@ TIMELINE = """
 """
 MILESTONES = {
     "html": "mailbox page's HTML in",
+    "ready": "page's scripts run (DOMContentLoaded)",
+    "asked": "page asks for its stream",
     "created": "test row created",
     "started": "worker started the test",
     "stream": "page's stream open",
