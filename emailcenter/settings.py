@@ -26,8 +26,18 @@ def _development_secret(name: str, make) -> str:
     """A secret kept under var/ so that development restarts keep sessions and data."""
     path = VAR_DIR / name
     if not path.exists():
-        path.write_text(make())
-        path.chmod(0o600)
+        # Processes started together on a fresh clone (web and worker) must agree on one
+        # key: write it whole under another name, then link it into place; the first
+        # link wins and the others read the winner's.
+        draft = path.with_name(f".{name}.{os.getpid()}")
+        draft.write_text(make())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -63,3 +63,21 @@ def test_a_worker_keeps_its_connections_and_a_web_process_does_not(tmp_path):
 def test_an_explicit_conn_max_age_wins_in_the_worker(tmp_path):
     web, worker, _ = _worker_boot(tmp_path, CONN_MAX_AGE="0", WORKER_CONN_MAX_AGE="321")
     assert (web, worker) == (0, 0)
+
+
+def test_processes_starting_together_on_a_fresh_clone_agree_on_one_development_key(tmp_path, monkeypatch):
+    """Web and worker start at once on a fresh clone: if each wrote its own key, one
+    would encrypt what the other cannot decrypt. Here another process writes its key
+    while this one is making its own: both must end up with the other's."""
+    from emailcenter import settings as module
+
+    monkeypatch.setattr(module, "VAR_DIR", tmp_path)
+    path = tmp_path / "credentials.key"
+
+    def make_while_another_process_wins():
+        path.write_text("theirs\n")
+        return "ours"
+
+    assert module._development_secret("credentials.key", make_while_another_process_wins) == "theirs"
+    assert path.read_text() == "theirs\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials.key"]  # no draft left behind
