@@ -183,6 +183,11 @@ class Hub:
     def subscriber_count(self) -> int:
         return len(self._subscriptions)
 
+    def watchers(self, topic: str) -> int:
+        """How many open streams of this process watch the topic."""
+        with self._lock:
+            return len(self._by_topic.get(topic, ()))
+
     def dispatch(self, topics: Iterable[str]) -> None:
         with self._lock:
             targets = [(s, t) for t in topics for s in self._by_topic.get(t, ())]

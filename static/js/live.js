@@ -4,8 +4,18 @@
 // error; it only hears of a stream that is closed for good (refused, say), for which it
 // retries with a back-off.
 (function () {
+  // The stream templates/live/early.js opened while the page loaded, once, if it is for this URL
+  // and still open (one that failed meanwhile is replaced, so that htmx hears of errors).
+  function takeEarly(url) {
+    var early = window.liveEarlyStream;
+    if (!early || early.url !== url) return null;
+    window.liveEarlyStream = null;
+    if (early.source.readyState === EventSource.CLOSED) return null;
+    return early.source;
+  }
+
   htmx.createEventSource = function (url) {
-    var source = new EventSource(url, { withCredentials: true });
+    var source = takeEarly(url) || new EventSource(url, { withCredentials: true });
     var onerror = null;
     source.addEventListener("error", function (event) {
       if (onerror && source.readyState === EventSource.CLOSED) {

@@ -1,10 +1,14 @@
 """Live status in Chromium: steps arrive by push, and a page whose stream is cut again and
 again while the test runs still ends with exactly the database's steps and Connected."""
 
+import re
+import time
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import Mailbox
+from live.hub import hub
 from tests.browser.test_flows import PASSWORD, sign_up
 from tests.live.slow import delayed_proxy
 
@@ -69,3 +73,56 @@ def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     count = len(streams)
     page.wait_for_timeout(2000)
     assert len(streams) == count and page.locator("[sse-connect]").count() == 0
+
+
+HTMX_SCRIPT = re.compile(r"/htmx-2(\.min)?\.js")
+
+
+def test_a_test_that_ends_before_htmx_starts_is_heard_on_the_stream_opened_early(
+    watched, app, settings, celery_worker, dovecot, smtp_server
+):
+    """The page opens its stream as the parser reaches it (templates/live/early.js), not
+    when htmx starts. Here htmx's script is held until the worker has finished the test
+    and its events have reached the page: htmx must take over that same stream and hear
+    what it kept, or the page would wait for the test's deadline (46 s) to show Connected."""
+    # Heartbeats this often let the test's server (WSGI) notice a closed stream at once.
+    settings.LIVE_HEARTBEAT_SECONDS = 0.3
+    name = dovecot.unique_username("early")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    page = watched.page
+    login = sign_up(watched, app, username="early-person")
+    mailbox = _mailbox(login, name, smtp.port, dovecot.port_ssl)
+    page.goto(f"{app}{reverse('mailbox_detail', args=[mailbox.pk])}")
+
+    streams = []
+    page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
+    held = {}
+
+    def hold_htmx(route):
+        # Until the worker has finished the test and its events reached the open stream.
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            test = mailbox.latest_test()
+            if test is not None and test.is_final:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        held["topic"] = f"test-{test.pk}"
+        held["streams_open"] = hub.watchers(held["topic"])  # this process serves the page
+        route.continue_()
+
+    page.route(HTMX_SCRIPT, hold_htmx)
+    page.click("text=Test again")
+    page.wait_for_selector(".badge.connected", timeout=8_000)
+    watched.shot("connected-heard-early")
+
+    assert mailbox.latest_test().status == "connected"
+    # One stream, open before htmx was even loaded, and handed over to it.
+    assert held["streams_open"] == 1
+    assert len(streams) == 1, streams
+    # ...which htmx closes, as any other, once the answer says there is nothing left to wait for.
+    deadline = time.monotonic() + 5
+    while hub.watchers(held["topic"]) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert hub.watchers(held["topic"]) == 0 and page.locator("[sse-connect]").count() == 0
