@@ -9,10 +9,11 @@ app has marked \\Deleted but not yet expunged, so it is never sent.
 
 import imaplib
 import re
-import threading
+import ssl
 import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
+from select import select as wait_for_sockets  # `select` here is IMAP's SELECT
 
 from . import testmessage
 from .sent_folder import Folder, _leaf
@@ -163,51 +164,70 @@ def find_message(client, token: str) -> tuple[int, object] | None:
 
 def idle(client, seconds: float, timeout: float) -> bool:
     """IDLE (RFC 2177) on the selected folder for at most `seconds`; True when the server
-    announced new mail. DONE comes from a timer thread while this one reads, so no read
-    ever times out on a quiet but healthy server; a server that ignores DONE runs into
-    the socket timeout, and the session's deadline bounds everything."""
+    announced new mail.
+
+    Everything happens on this thread. OpenSSL forbids two threads to use one TLS
+    connection at once: a DONE written by a timer while this thread reads corrupts the
+    session (bad record MAC). So we wait for the socket to become readable, read whole
+    lines only when it is, and write DONE ourselves when the time is up. No read ever
+    times out on a quiet but healthy server (a timed-out socket file is unusable); a
+    server that ignores DONE runs into the socket timeout, and the session's deadline
+    bounds everything."""
     tag = f"EACI{int(time.monotonic() * 1000) % 100000}".encode()
     client.send(tag + b" IDLE\r\n")
     sock = client.sock
-    # The server must have ended IDLE `timeout` seconds after our DONE, whatever it sends.
-    ends = time.monotonic() + seconds + timeout
 
-    def read() -> bytes:
+    def read(ends: float) -> bytes:
         sock.settimeout(max(0.05, ends - time.monotonic()))
         return client.readline()
 
-    first = read()
+    first = read(time.monotonic() + timeout)
     if not first.startswith(b"+"):
         raise imaplib.IMAP4.error(f"IDLE refused: {first.decode('utf-8', 'replace').strip()}")
-    lock = threading.Lock()
-    finished = []
-
-    def finish() -> None:
-        with lock:
-            if not finished:
-                finished.append(True)
-                client.send(b"DONE\r\n")
-
-    timer = threading.Timer(seconds, finish)
-    timer.daemon = True
-    timer.start()
+    until = time.monotonic() + seconds
     changed = False
     try:
-        while True:
-            line = read()
-            if not line:
-                raise imaplib.IMAP4.abort("socket error: EOF during IDLE")
-            if line.startswith(tag + b" "):
-                break
-            if line.upper().startswith(b"* BYE"):
-                raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
-            if line.rstrip().upper().endswith((b"EXISTS", b"RECENT")) and not changed:
-                changed = True
-                finish()
+        while not changed and _readable(client, until - time.monotonic()):
+            # The server has begun a line: the rest comes at once or the socket times out.
+            line = _idle_line(read(time.monotonic() + timeout), tag)
+            if line is None:
+                return changed  # the server ended IDLE itself
+            changed = line.rstrip().upper().endswith((b"EXISTS", b"RECENT"))
+        client.send(b"DONE\r\n")
+        # The server must have ended IDLE `timeout` seconds after our DONE, whatever it sends.
+        ends = time.monotonic() + timeout
+        while _idle_line(read(ends), tag) is not None:
+            pass
     finally:
-        timer.cancel()
         sock.settimeout(timeout)
     return changed
+
+
+def _idle_line(line: bytes, tag: bytes) -> bytes | None:
+    """An untagged line during IDLE, or None once the tagged completion came."""
+    if not line:
+        raise imaplib.IMAP4.abort("socket error: EOF during IDLE")
+    if line.startswith(tag + b" "):
+        return None
+    if line.upper().startswith(b"* BYE"):
+        raise imaplib.IMAP4.abort(line.decode("utf-8", "replace").strip())
+    return line
+
+
+def _readable(client, seconds: float) -> bool:
+    """Whether a read would find data within `seconds`: already buffered (by Python's
+    reader or by OpenSSL), or arriving on the socket."""
+    sock = client.sock
+    sock.settimeout(0)
+    try:
+        if client.file.peek(1):
+            return True
+    except (BlockingIOError, ssl.SSLWantReadError):
+        pass
+    if seconds <= 0:
+        return False
+    readable, _, _ = wait_for_sockets([sock], [], [], seconds)
+    return bool(readable)
 
 
 def append(client, folder: str, message: bytes) -> int | None:

@@ -1,10 +1,12 @@
 """The round trip against a real delivery path: aiosmtpd submission delivering into
 Dovecot over LMTP (Sieve files spam into Junk). No Django: the network core alone."""
 
+import threading
 import time
 
 import pytest
 
+from diagnostics.net.imap_probe import GuardedIMAP4
 from diagnostics.net.roundtrip import (
     AUTOMATIC,
     DELIVERED,
@@ -81,6 +83,26 @@ def test_a_swallowed_message_is_not_delivered_within_the_deadline(delivery_dovec
     assert result.sent_filing == NEEDS_APPEND and result.cleaned_up
     assert snapshot(box, "Sent") == {}
     assert len(box.smtp.messages) == 1  # the server did accept it
+
+
+def test_idle_over_tls_writes_only_from_the_waiting_thread(
+    delivery_dovecot, mailbox_on, probe_config, monkeypatch
+):
+    """OpenSSL forbids two threads on one TLS connection. DONE written by a timer thread
+    while the waiting thread read broke the session under load ("bad record mac", shown
+    to the person as a failed TLS handshake instead of "not delivered")."""
+    writers = set()
+    send = GuardedIMAP4.send
+
+    def recording_send(self, data):
+        writers.add(threading.get_ident())
+        return send(self, data)
+
+    monkeypatch.setattr(GuardedIMAP4, "send", recording_send)
+    box = mailbox_on(delivery_dovecot, Variant(swallow=True))
+    result, _ = trip(box, probe_config, wait=2.0, imap=box.imap("ssl"))
+    assert result.status == NOT_DELIVERED and result.waited_with == "idle", result.errors
+    assert writers == {threading.get_ident()}
 
 
 def test_a_refused_sender_is_sender_rejected(delivery_dovecot, mailbox_on, probe_config):
