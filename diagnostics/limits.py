@@ -61,8 +61,10 @@ def _targets(mailbox) -> list[tuple[str, str]]:
 def auth_paused(mailbox) -> Refusal | None:
     """Too many failed logins for this (host, username): pause before trying again."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
-    for host, username in _targets(mailbox):
-        if count("authfail", host, username, window=window) >= settings.MAIL_AUTH_FAILURE_LIMIT:
+    targets = _targets(mailbox)
+    counts = counters.count_many([_key("authfail", host, username) for host, username in targets], window)
+    for host, username in targets:
+        if counts[_key("authfail", host, username)] >= settings.MAIL_AUTH_FAILURE_LIMIT:
             return Refusal(
                 f"The server at {host} refused the password for {username} several times in a row. "
                 "To keep your account from being locked, tests are paused",
@@ -82,8 +84,9 @@ def check_and_count(mailbox) -> Refusal | None:
     unique = {_key(*parts): (limit, what) for parts, limit, what in checks}
     # Look first, so that a refused test costs the other limits nothing; then count, and
     # trust the count: two processes may both have seen room for one more.
+    counts = counters.count_many(list(unique), window)
     for key, (limit, what) in unique.items():
-        if counters.count(key, window) >= limit:
+        if counts[key] >= limit:
             return Refusal(f"Too many connection tests for {what} in a short time", window_end(window))
     # In key order: start_test counts inside its transaction, and two tests counting the
     # same hosts in opposite orders would deadlock on the counters' row locks.

@@ -1,9 +1,10 @@
 """Fixed-window counters every process shares: rate limits, pauses and throttles.
 
 On Redis (when the default cache is Redis): INCR and EXPIRE in one MULTI, atomic
-across processes. Otherwise a database row per (key, window) incremented in place
-with `value = value + 1`. Django's cache.incr cannot serve: on the database cache it
-is a read then a write, so two processes counting at once lose counts.
+across processes. Otherwise a database row per (key, window), inserted or incremented
+in place by one INSERT ... ON CONFLICT DO UPDATE ... RETURNING. Django's cache.incr
+cannot serve: on the database cache it is a read then a write, so two processes
+counting at once lose counts.
 
 With Redis down, counters fail open (0: allow) and the outage is logged: a rate limit
 must not turn a Redis outage into a site outage.
@@ -16,8 +17,7 @@ from datetime import UTC, datetime
 
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, router
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -53,33 +53,52 @@ def hit(key: str, window: int) -> int:
     if redis is not None:
         return _redis_hit(redis, key, start, window)
     expires = datetime.fromtimestamp(start + window + GRACE, tz=UTC)
-    rows = Counter.objects.filter(key=key, window_start=start)
-    with transaction.atomic():
-        # The insert tolerates another process's insert of the same row (ON CONFLICT DO
-        # NOTHING); the UPDATE then locks the row, so this read sees our own count.
-        Counter.objects.bulk_create(
-            [Counter(key=key, window_start=start, value=0, expires_at=expires)], ignore_conflicts=True
-        )
-        rows.update(value=F("value") + 1)
-        value = rows.values_list("value", flat=True).get()
+    value = _upsert(key, start, expires)
     _maybe_prune()
     return value
 
 
+def _upsert(key: str, start: int, expires: datetime) -> int:
+    """One statement, atomic on SQLite and PostgreSQL alike: insert the row at 1, or add
+    1 to the row another process inserted, and read back the count this hit made."""
+    db = router.db_for_write(Counter)
+    connection = connections[db]
+    table, key_, start_, value, expires_at = (
+        connection.ops.quote_name(name)
+        for name in (Counter._meta.db_table, "key", "window_start", "value", "expires_at")
+    )
+    # Only our own table and column names go into the text; the values are parameters.
+    sql = (
+        f"INSERT INTO {table} ({key_}, {start_}, {value}, {expires_at}) VALUES (%s, %s, 1, %s) "  # noqa: S608
+        f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {value} = {table}.{value} + 1 RETURNING {value}"
+    )
+    expires_value = connection.ops.adapt_datetimefield_value(expires)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, start, expires_value])
+        return cursor.fetchone()[0]
+
+
 def count(key: str, window: int) -> int:
     """The count for key in the current window, without counting."""
+    return count_many([key], window)[key]
+
+
+def count_many(keys: list[str], window: int) -> dict[str, int]:
+    """The counts for several keys in the current window, in one query or round trip."""
+    keys = list(dict.fromkeys(keys))
     start = window_start(window)
     redis = _redis()
     if redis is not None:
+        names = [_redis_key(redis, key, start) for key in keys]
         try:
-            name = _redis_key(redis, key, start)
-            value = redis._cache.get_client(name).get(name)
+            # Django's RedisCache replicates (write to the first server, read any): one MGET.
+            values = redis._cache.get_client(names[0]).mget(names) if names else []
         except REDIS_DOWN as exc:
             outage.report(exc)
-            return 0
-        return int(value or 0)
-    value = Counter.objects.filter(key=key, window_start=start).values_list("value", flat=True).first()
-    return value or 0
+            values = [None] * len(keys)
+        return {key: int(value or 0) for key, value in zip(keys, values, strict=True)}
+    found = dict(Counter.objects.filter(key__in=keys, window_start=start).values_list("key", "value"))
+    return {key: found.get(key, 0) for key in keys}
 
 
 def reset(key: str, window: int) -> None:
