@@ -128,6 +128,7 @@ TIMELINE = """
     asked: stream ? at(stream.startTime) : null,
     stream: stream ? at(stream.responseStart || stream.startTime) : null,
     event: last ? at(last.startTime) : null,
+    answered: last ? at(last.responseEnd) : null,
     connected: window.benchConnectedAt,
   };
 }
@@ -141,6 +142,7 @@ MILESTONES = {
     "stream": "page's stream open",
     "finished": "worker finished the test",
     "event": "event at the page (refresh starts)",
+    "answered": "its answer in",
     "connected": '"Connected" in the DOM',
 }
 
