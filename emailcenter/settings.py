@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost: it sees login_required's redirect before anything else does.
+    "emailcenter.signed_out.SignedOutHtmxMiddleware",
 ]
 
 ROOT_URLCONF = "emailcenter.urls"

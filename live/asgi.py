@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from .hub import hub
-from .stream import Clock, authorize, opening, parse_topics
+from .stream import SIGNED_OUT, Clock, authorize, opening, parse_topics, signed_out
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def _session_key(scope) -> str:
     return morsel.value if morsel is not None else ""
 
 
-def _authorize(session_key: str, wanted: list[str]) -> list[tuple[float, str]] | None:
+def _authorize(session_key: str, wanted: list[str]) -> list[tuple[float, str]] | str | None:
     """The view's rules, for the user whose session cookie came with the stream."""
     from django.contrib.auth import get_user
 
@@ -95,6 +95,10 @@ async def serve(scope, receive, send) -> None:
     except Exception:  # the database is down, say: the browser retries later
         log.warning("live: could not check a stream's topics", exc_info=True)
         await _plain(send, 503, "Live updates are unavailable.")
+        return
+    if wake_at == SIGNED_OUT:
+        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+        await send({"type": "http.response.body", "body": signed_out().encode()})
         return
     if wake_at is None:
         # 403, not a redirect: an EventSource would follow it to the login page.

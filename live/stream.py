@@ -8,18 +8,24 @@ from django.conf import settings
 MAX_TOPICS = 20
 RETRY_MS = 1000  # how soon the browser reconnects after the stream ends
 HEARTBEAT = ": ping\n\n"
+SIGNED_OUT = "signed-out"  # the verdict, and the event that tells the page
+# A browser without our script would reconnect after this; ours closes the stream.
+SIGNED_OUT_RETRY_MS = 60_000
 
 
-def authorize(user, wanted: list[str]) -> list[tuple[float, str]] | None:
-    """[(wall-clock time, topic) the stream sends by itself], or None when this user may
-    not watch every topic wanted. Runs in a pool thread; closes its connections, so that
-    the open stream holds none."""
+def authorize(user, wanted: list[str]) -> list[tuple[float, str]] | str | None:
+    """[(wall-clock time, topic) the stream sends by itself]; SIGNED_OUT for a visitor
+    with no session (signed out in another tab, or the session expired); None when this
+    user may not watch every topic wanted. Runs in a pool thread; closes its
+    connections, so that the open stream holds none."""
     from django.db import connections
 
     from . import topics as registry
 
     try:
-        if not user.is_authenticated or not all(registry.allowed(user, t) for t in wanted):
+        if not user.is_authenticated:
+            return SIGNED_OUT
+        if not all(registry.allowed(user, t) for t in wanted):
             return None
         return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
     finally:
@@ -77,6 +83,13 @@ class Clock:
 def event(topic: str) -> str:
     # The data is not used, but EventSource drops an event whose data is empty.
     return f"event: {topic}\ndata: {topic}\n\n"
+
+
+def signed_out() -> str:
+    """The whole answer to a signed-out page: a stream, not an error status, so that the
+    page can say why it stopped updating (an EventSource sees no status code, and a
+    refused one is retried and logged as an error by the browser)."""
+    return f"retry: {SIGNED_OUT_RETRY_MS}\n\nevent: {SIGNED_OUT}\ndata: {SIGNED_OUT}\n\n"
 
 
 def opening(wanted: list[str]) -> str:

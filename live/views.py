@@ -23,7 +23,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from .hub import hub
-from .stream import Clock, authorize, opening, parse_topics
+from .stream import SIGNED_OUT, Clock, authorize, opening, parse_topics, signed_out
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +40,26 @@ async def stream(request) -> HttpResponse:
     except Exception:  # the database is down, say: the browser retries later
         log.warning("live: could not check a stream's topics", exc_info=True)
         return HttpResponse("Live updates are unavailable.", status=503, content_type="text/plain")
+    if wake_at == SIGNED_OUT:
+        return _event_stream(iter([signed_out()]))
     if wake_at is None:
-        # Signed out, a topic that does not exist, or one this user may not see: the
-        # whole stream is refused. 403, not a redirect: an EventSource would follow it to
+        # A topic that does not exist, or one this user may not see: the whole stream
+        # is refused. 403, not a redirect: an EventSource would follow it to
         # the login page and fail on its HTML, which says nothing.
         return HttpResponse("Not allowed.", status=403, content_type="text/plain")
     clock = Clock(wake_at)
     events = _async_events if isinstance(request, ASGIRequest) else _sync_events
-    body = events(wanted, clock)
+    return _event_stream(events(wanted, clock))
+
+
+def _event_stream(body) -> StreamingHttpResponse:
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response
 
 
-def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | None:
+def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | str | None:
     return authorize(request.user, wanted)
 
 

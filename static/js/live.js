@@ -3,7 +3,27 @@
 // catches up, so that is not an error. htmx's SSE extension would log each one as an
 // error; it only hears of a stream that is closed for good (refused, say), for which it
 // retries with a back-off.
+//
+// A page whose session has ended (signed out in another tab, or expired) hears
+// "signed-out": from its stream (live/stream.py) or from an htmx request's answer
+// (emailcenter/signed_out.py). It then stops listening and says so, with a link back
+// to this page through the login form; nothing the person typed is touched.
 (function () {
+  function signedOut() {
+    var banner = document.getElementById("signed-out");
+    if (!banner || !banner.hidden) return;
+    var link = banner.querySelector("a");
+    if (link) {
+      var login = new URL(link.getAttribute("href"), location.href);
+      login.searchParams.set("next", location.pathname + location.search);
+      link.setAttribute("href", login.pathname + login.search);
+    }
+    banner.hidden = false;
+  }
+  window.liveSignedOut = signedOut;
+  document.addEventListener("signed-out", signedOut);
+  if (window.liveEarlyStream && window.liveEarlyStream.signedOut) signedOut();
+
   // The stream templates/live/early.js opened while the page loaded, once, if it is for this URL
   // and still open (one that failed meanwhile is replaced, so that htmx hears of errors).
   function takeEarly(url) {
@@ -16,6 +36,10 @@
 
   htmx.createEventSource = function (url) {
     var source = takeEarly(url) || new EventSource(url, { withCredentials: true });
+    source.addEventListener("signed-out", function () {
+      source.close(); // for good: htmx retries only after an error
+      signedOut();
+    });
     var onerror = null;
     source.addEventListener("error", function (event) {
       if (onerror && source.readyState === EventSource.CLOSED) {

@@ -15,6 +15,12 @@
   var topics = (new URL(url, location.href).searchParams.get("topics") || "").split(",");
   var source = new EventSource(url, { withCredentials: true });
   var add = source.addEventListener;
+  var early = { url: url, source: source, signedOut: false };
+  add.call(source, "signed-out", function () {
+    source.close(); // live.js tells the person once it runs
+    early.signedOut = true;
+    if (window.liveSignedOut) window.liveSignedOut();
+  });
   var kept = {}; // topic -> its last event, while nobody else listens to that topic
   var heard = {}; // topics somebody else listens to
 
@@ -37,5 +43,5 @@
     }
   };
 
-  window.liveEarlyStream = { url: url, source: source };
+  window.liveEarlyStream = early;
 })();

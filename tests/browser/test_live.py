@@ -126,3 +126,44 @@ def test_a_test_that_ends_before_htmx_starts_is_heard_on_the_stream_opened_early
     while hub.watchers(held["topic"]) and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert hub.watchers(held["topic"]) == 0 and page.locator("[sse-connect]").count() == 0
+
+
+def test_a_page_whose_session_ends_says_so_and_stops_listening(
+    watched, app, settings, celery_worker, dovecot, smtp_server, raw_server
+):
+    """Signed out in another tab while a test runs: the page neither swaps the login page
+    into itself nor retries its stream (each try a console error); it says what happened
+    and how to come back."""
+    settings.LIVE_STREAM_MAX_SECONDS = 0.3  # the stream reconnects while the test runs
+    name = dovecot.unique_username("signedout")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=2.0)
+    page = watched.page
+    streams = []
+    page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
+    login = sign_up(watched, app, username="leaving-person")
+    mailbox = _mailbox(login, name, slow_smtp.port, dovecot.port_ssl)
+    detail = reverse("mailbox_detail", args=[mailbox.pk])
+    page.goto(f"{app}{detail}")
+    page.click("text=Test again")
+    page.wait_for_selector("[sse-connect]", state="attached")
+    assert page.is_hidden("#signed-out")
+
+    other = page.context.new_page()  # the same browser: the same session cookie
+    other.goto(f"{app}{reverse('mailbox_list')}")
+    other.click("button.logout")
+    other.wait_for_url(re.compile(r".*/(login/)?$"))
+    other.close()
+
+    page.wait_for_selector("#signed-out", state="visible", timeout=10_000)
+    watched.shot("signed-out")
+    said = page.inner_text("#signed-out")
+    assert "signed out" in said and "stopped updating" in said
+    back = f"{reverse('login')}?next={detail.replace('/', '%2F')}"
+    assert page.get_attribute("#signed-out a", "href") == back
+    assert page.locator("form[action*='login']").count() == 0  # no login page swapped into the status
+    # The stream is closed for good: no retries, so no errors in the console either.
+    count = len(streams)
+    page.wait_for_timeout(2500)
+    assert len(streams) == count, streams

@@ -73,9 +73,26 @@ class Reader:
         self.response.close()
 
 
-def test_signed_out_visitors_get_403_not_a_redirect(client, mine):
+def test_signed_out_visitors_are_told_so_on_the_stream_not_redirected(client, mine):
+    """An EventSource sees no status code, and the browser retries a refused one and logs
+    each try as an error: the page hears why instead, and stops (static/js/live.js)."""
     response = _open(client, f"test-{mine[1].pk}")
-    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "text/event-stream"
+    body = Reader(response).read_all()
+    assert body == "retry: 60000\n\nevent: signed-out\ndata: signed-out\n\n"
+
+
+def test_an_htmx_request_of_a_signed_out_page_gets_nothing_to_swap_and_an_event(client, mine):
+    mailbox = mine[0]
+    url = reverse("mailbox_status", args=[mailbox.pk])
+    response = client.get(url, headers={"HX-Request": "true"})
+    assert response.status_code == HTTPStatus.NO_CONTENT and response["HX-Trigger"] == "signed-out"
+    assert response.content == b""
+    # A full page load still goes to the login page, and comes back after it.
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"{reverse('login')}?next={url}"
 
 
 def test_another_users_test_or_mailbox_is_refused(client, other_user, mine):

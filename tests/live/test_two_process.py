@@ -134,7 +134,10 @@ def test_a_tests_steps_and_result_are_pushed_from_the_worker_to_the_page(
 def test_the_stream_refuses_strangers_and_signed_out_visitors(web, client, user, other_user, make_mailbox):
     test = ConnectionTest.objects.create(mailbox=make_mailbox(user))
     url = f"{web.url}{reverse('live_stream')}?topics=test-{test.pk}"
-    assert httpx.get(url).status_code == HTTPStatus.FORBIDDEN  # not a redirect to the login page
+    signed_out = httpx.get(url)  # told so on the stream, not redirected to the login page
+    assert signed_out.status_code == HTTPStatus.OK
+    assert signed_out.headers["content-type"] == "text/event-stream"
+    assert signed_out.text.endswith("event: signed-out\ndata: signed-out\n\n")
     stranger = _cookie(client, other_user)
     assert httpx.get(url, cookies=stranger).status_code == HTTPStatus.FORBIDDEN
     with httpx.stream("GET", url, cookies=_cookie(client, user), timeout=10) as response:
