@@ -3,7 +3,8 @@
 The stream says *that* a topic changed, never what: each page element re-fetches its
 own partial, which always renders the database's current state. So a page catches up
 after any gap by re-reading once, and nothing is duplicated or missed: on every
-(re)connect the stream first sends one event per topic.
+(re)connect the stream first sends an event (one for all its topics: they all make the
+page re-read the same partial).
 
 Under ASGI (uvicorn) the stream is an async generator waiting on an asyncio.Queue fed by
 the process's hub; it holds no database connection and no thread. The checks at the
