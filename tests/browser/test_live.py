@@ -37,21 +37,27 @@ def _shown_steps(page) -> list[str]:
     return page.eval_on_selector_all("#test-status [data-step]", "els => els.map(e => e.dataset.step)")
 
 
+def _slow_test_page(watched, app, dovecot, smtp_server, raw_server, person: str) -> tuple[Mailbox, list[str]]:
+    """A signed-up person's mailbox whose SMTP server waits 2 s (under the 3 s probe
+    timeout), so that a test keeps running; and the /live/ requests the page makes."""
+    name = dovecot.unique_username(person)
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=2.0)
+    streams = []
+    watched.page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
+    login = sign_up(watched, app, username=f"{person}-person")  # the address is the login
+    return _mailbox(login, name, slow_smtp.port, dovecot.port_ssl), streams
+
+
 def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     watched, app, settings, celery_worker, dovecot, smtp_server, raw_server
 ):
     # Streams end after 0.3 s: the browser reconnects (after the stream's `retry: 1000`)
-    # while the slow SMTP server keeps the test running (2 s, under the 3 s probe timeout).
+    # while the slow SMTP server keeps the test running.
     settings.LIVE_STREAM_MAX_SECONDS = 0.3
-    name = dovecot.unique_username("livecut")
-    dovecot.add_user(name, PASSWORD, folders=["Sent"])
-    smtp = smtp_server(security="starttls", users={name: PASSWORD})
-    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=2.0)
+    mailbox, streams = _slow_test_page(watched, app, dovecot, smtp_server, raw_server, "livecut")
     page = watched.page
-    streams = []
-    page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
-    login = sign_up(watched, app, username="live-person")  # the address is the login
-    mailbox = _mailbox(login, name, slow_smtp.port, dovecot.port_ssl)
 
     page.goto(f"{app}{reverse('mailbox_detail', args=[mailbox.pk])}")
     page.click("text=Test again")
@@ -135,15 +141,8 @@ def test_a_page_whose_session_ends_says_so_and_stops_listening(
     into itself nor retries its stream (each try a console error); it says what happened
     and how to come back."""
     settings.LIVE_STREAM_MAX_SECONDS = 0.3  # the stream reconnects while the test runs
-    name = dovecot.unique_username("signedout")
-    dovecot.add_user(name, PASSWORD, folders=["Sent"])
-    smtp = smtp_server(security="starttls", users={name: PASSWORD})
-    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=2.0)
+    mailbox, streams = _slow_test_page(watched, app, dovecot, smtp_server, raw_server, "leaving")
     page = watched.page
-    streams = []
-    page.on("request", lambda r: streams.append(r.url) if "/live/" in r.url else None)
-    login = sign_up(watched, app, username="leaving-person")
-    mailbox = _mailbox(login, name, slow_smtp.port, dovecot.port_ssl)
     detail = reverse("mailbox_detail", args=[mailbox.pk])
     page.goto(f"{app}{detail}")
     page.click("text=Test again")
