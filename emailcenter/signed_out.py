@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import resolve_url
 from django.utils.deprecation import MiddlewareMixin
 
-EVENT = "signed-out"
+from live.stream import SIGNED_OUT  # the page hears the same event from its stream
 
 
 class SignedOutHtmxMiddleware(MiddlewareMixin):
@@ -21,5 +21,5 @@ class SignedOutHtmxMiddleware(MiddlewareMixin):
         if urlsplit(response["Location"]).path != resolve_url(settings.LOGIN_URL):
             return response
         answer = HttpResponse(status=204)
-        answer["HX-Trigger"] = EVENT
+        answer["HX-Trigger"] = SIGNED_OUT
         return answer

@@ -96,7 +96,7 @@ def signed_out() -> str:
     """The whole answer to a signed-out page: a stream, not an error status, so that the
     page can say why it stopped updating (an EventSource sees no status code, and a
     refused one is retried and logged as an error by the browser)."""
-    return f"retry: {SIGNED_OUT_RETRY_MS}\n\nevent: {SIGNED_OUT}\ndata: {SIGNED_OUT}\n\n"
+    return f"retry: {SIGNED_OUT_RETRY_MS}\n\n" + event(SIGNED_OUT)
 
 
 def opening(wanted: list[str]) -> str:
