@@ -218,12 +218,15 @@ def _readable(client, seconds: float) -> bool:
     """Whether a read would find data within `seconds`: already buffered (by Python's
     reader or by OpenSSL), or arriving on the socket."""
     sock = client.sock
-    sock.settimeout(0)
+    previous = sock.gettimeout()
+    sock.settimeout(0)  # peek must not wait: only what is already there counts
     try:
         if client.file.peek(1):
             return True
     except (BlockingIOError, ssl.SSLWantReadError):
         pass
+    finally:
+        sock.settimeout(previous)
     if seconds <= 0:
         return False
     readable, _, _ = wait_for_sockets([sock], [], [], seconds)
