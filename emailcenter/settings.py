@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Innermost: it sees login_required's redirect before anything else does.
-    "emailcenter.signed_out.SignedOutHtmxMiddleware",
+    "emailcenter.signed_out.signed_out_htmx",
 ]
 
 ROOT_URLCONF = "emailcenter.urls"

@@ -146,6 +146,16 @@ def test_the_stream_refuses_strangers_and_signed_out_visitors(web, client, user,
         assert response.headers["x-accel-buffering"] == "no"
 
 
+def test_under_asgi_an_htmx_request_of_a_signed_out_page_gets_an_event_not_the_login_page(
+    web, user, make_mailbox
+):
+    status = f"{web.url}{reverse('mailbox_status', args=[make_mailbox(user).pk])}"
+    answer = httpx.get(status, headers={"HX-Request": "true"})
+    assert answer.status_code == HTTPStatus.NO_CONTENT and answer.headers["hx-trigger"] == "signed-out"
+    page = httpx.get(status)  # a full page load still goes to the login page
+    assert page.status_code == HTTPStatus.FOUND and page.headers["location"].startswith(reverse("login"))
+
+
 def test_an_idle_stream_beats_and_ends_after_its_lifetime(web, client, user, make_mailbox):
     test = ConnectionTest.objects.create(mailbox=make_mailbox(user), status="connected")
     url = f"{web.url}{reverse('live_stream')}?topics=test-{test.pk}"
