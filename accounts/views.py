@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -239,6 +240,12 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     ctx = _detail_context(mailbox)
     response = render(request, "accounts/mailbox_detail.html#test_status", ctx)
+    if ctx["live"] is None and request.htmx:
+        # The result may start (or end) the mailbox's health checks: the panel beside it
+        # follows, so that it never says "once the mailbox is connected" next to Connected.
+        response.content += render_to_string(
+            "monitoring/_health.html", {"mailbox": mailbox, "oob": True}, request
+        ).encode()
     return live_page.follow(request, response, ctx["live"])
 
 

@@ -1,4 +1,5 @@
 from django import template
+from django.conf import settings
 
 from .. import alerts, history
 from ..models import Health
@@ -7,8 +8,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("monitoring/health_panel.html", takes_context=True)
-def health_panel(context, mailbox):
-    """The mailbox page's health: state, 30-day strip, uptime, last failure, time to recovery."""
+def health_panel(context, mailbox, oob=False):
+    """The mailbox page's health: state, 30-day strip, uptime, last failure, time to recovery.
+    oob: the panel rides out of band on the answer that shows a test's result."""
     health = Health.objects.filter(pk=mailbox.pk).first()
     summary = history.summary(mailbox.pk) if health is not None else None
     last = summary.last_failure if summary else None
@@ -17,6 +19,8 @@ def health_panel(context, mailbox):
         "health": health,
         "summary": summary,
         "why": alerts.explain(last) if last else None,
+        "interval": settings.MAIL_HEALTH_INTERVAL,
+        "oob": oob,
         "csrf_token": context.get("csrf_token"),
         "request": context.get("request"),
     }
@@ -31,3 +35,13 @@ def duration(value) -> str:
         return f"{max(minutes, 1)} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
+
+
+@register.filter
+def every(seconds: int) -> str:
+    """3600 -> "hour", 1800 -> "30 minutes", 7200 -> "2 hours"."""
+    minutes = max(1, int(seconds) // 60)
+    if minutes % 60:
+        return "minute" if minutes == 1 else f"{minutes} minutes"
+    hours = minutes // 60
+    return "hour" if hours == 1 else f"{hours} hours"

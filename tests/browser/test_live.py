@@ -74,6 +74,8 @@ def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     shown = _shown_steps(page)
     assert sorted(shown) == in_database and len(shown) == len(set(shown))
     assert page.inner_text(".sent-folder") == "Sent"
+    # The health panel beside the result came with it: it no longer waits for a connection.
+    assert "start within a minute" in page.inner_text("#health")
     assert len(streams) >= 2, streams  # the stream really was cut and reopened mid-test
     # The answer that showed Connected closed the stream: the page waits for nothing now.
     count = len(streams)

@@ -44,6 +44,36 @@ def test_the_mailbox_page_shows_the_strip_uptime_and_time_to_recovery(client_a, 
     assert "Last failure: IMAP authentication error" in page
 
 
+def test_a_just_connected_mailbox_is_told_when_checks_start(client_a, user, make_mailbox, settings):
+    settings.MAIL_HEALTH_INTERVAL = 7200
+    waiting = make_mailbox(user, email="new@example.test")
+    page = client_a.get(reverse("mailbox_detail", args=[waiting.pk])).content.decode()
+    assert "Checks start once the mailbox is connected." in page
+    # Connected, and not yet enrolled by the scheduler (within a minute): not "once connected".
+    connected = make_mailbox(user, email="now@example.test", status=Mailbox.Status.CONNECTED)
+    page = client_a.get(reverse("mailbox_detail", args=[connected.pk])).content.decode()
+    assert "Regular checks of this mailbox start within a minute, then run every 2 hours." in page
+    assert "once the mailbox is connected" not in page
+
+
+def test_the_answer_with_a_tests_result_brings_the_health_panel_along(client_a, user, make_mailbox):
+    from diagnostics.models import ConnectionTest
+
+    mailbox = make_mailbox(user, email="live@example.test")
+    test = ConnectionTest.objects.create(mailbox=mailbox, status="running")
+    status = reverse("mailbox_status", args=[mailbox.pk])
+    running = client_a.get(status, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="health"' not in running  # nothing to say yet: the panel is left alone
+    ConnectionTest.objects.filter(pk=test.pk).update(status="connected")
+    Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.CONNECTED)
+    final = client_a.get(status, headers={"HX-Request": "true"}).content.decode()
+    assert (
+        final.count('id="health"') == 1
+        and 'id="health" aria-labelledby="health-title" hx-swap-oob="outerHTML"' in final
+    )
+    assert "start within a minute" in final and "monitoring.css" not in final
+
+
 def test_summary_counts_one_outage_and_its_recovery(user, make_mailbox):
     mailbox = _monitored(make_mailbox, user, "b@example.test")
     _history(
