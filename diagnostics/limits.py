@@ -61,10 +61,10 @@ def _targets(mailbox) -> list[tuple[str, str]]:
 def auth_paused(mailbox) -> Refusal | None:
     """Too many failed logins for this (host, username): pause before trying again."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
-    targets = _targets(mailbox)
-    counts = counters.count_many([_key("authfail", host, username) for host, username in targets], window)
-    for host, username in targets:
-        if counts[_key("authfail", host, username)] >= settings.MAIL_AUTH_FAILURE_LIMIT:
+    keys = {pair: _key("authfail", *pair) for pair in _targets(mailbox)}
+    counts = counters.count_many(list(keys.values()), window)
+    for (host, username), key in keys.items():
+        if counts[key] >= settings.MAIL_AUTH_FAILURE_LIMIT:
             return Refusal(
                 f"The server at {host} refused the password for {username} several times in a row. "
                 "To keep your account from being locked, tests are paused",
