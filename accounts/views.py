@@ -235,6 +235,7 @@ def mailbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/mailbox_detail.html", _detail_context(mailbox))
 
 
+@live_page.partial
 @login_required
 def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The test's status and steps, re-fetched on each pushed change (see live/)."""

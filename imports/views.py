@@ -117,6 +117,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("import_detail", pk=job.pk)
 
 
+@live_page.partial
 @login_required
 def import_rows(request: HttpRequest, pk: int) -> HttpResponse:
     """The results table, re-fetched on each pushed burst (see live/)."""

@@ -7,6 +7,10 @@ some held a database connection. Here the stream is one asyncio task and a socke
 checks at the start (session, user, topics) run once in the shared thread pool, which
 closes its connections before the stream begins; then nothing but the hub's queue.
 
+A page that names its partial (`page=`, live/partial.py) gets the partial itself in each
+event: the stream asks the Django application for it, through every middleware, so the
+page makes no request of its own.
+
 Everything else, and /live/ under WSGI (tests' live server), goes through Django's view
 in live/views.py, which shares the stream's rules and wording with this module.
 """
@@ -23,8 +27,19 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from . import partial
 from .hub import hub
-from .stream import SIGNED_OUT, Clock, authorize, opening, parse_topics, signed_out
+from .stream import (
+    RETRY,
+    SIGNED_OUT,
+    Clock,
+    authorize,
+    burst,
+    filled,
+    parse_topics,
+    signed_out,
+    wants_partial,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +60,7 @@ class LiveRouter:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] == self.path:
-            await serve(scope, receive, send)
+            await serve(scope, receive, send, self.app)
         else:
             await self.app(scope, receive, send)
 
@@ -81,12 +96,16 @@ def _authorize(session_key: str, wanted: list[str]) -> list[tuple[float, str]] |
     return authorize(request.user, wanted)
 
 
-async def serve(scope, receive, send) -> None:
+async def serve(scope, receive, send, app=None) -> None:
+    """The stream; `app` answers the page's partial when the page names one."""
     if scope.get("method") not in ("GET", "HEAD"):
         await _plain(send, 405, "Use GET.")
         return
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     wanted, problem = parse_topics(",".join(query.get("topics", [])))
+    page = partial.parse(query.get(partial.PARAM, [""])[0])
+    if page is False:
+        problem = partial.REFUSED
     if problem:
         await _plain(send, 400, problem)
         return
@@ -104,10 +123,13 @@ async def serve(scope, receive, send) -> None:
         # 403, not a redirect: an EventSource would follow it to the login page.
         await _plain(send, 403, "Not allowed.")
         return
-    await _stream(wanted, Clock(wake_at), receive, send)
+    render = None
+    if page is not None and app is not None:
+        render = lambda: partial.render_asgi(app, scope, page)  # noqa: E731
+    await _stream(wanted, Clock(wake_at), receive, send, render)
 
 
-async def _stream(wanted: list[str], clock: Clock, receive, send) -> None:
+async def _stream(wanted: list[str], clock: Clock, receive, send, render=None) -> None:
     loop = asyncio.get_running_loop()
     changes: asyncio.Queue[str] = asyncio.Queue()
 
@@ -118,11 +140,19 @@ async def _stream(wanted: list[str], clock: Clock, receive, send) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
 
+    async def write(text: str) -> None:
+        await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+
+    async def fill(chunk: str) -> str:
+        if render is None or not wants_partial(chunk):
+            return chunk
+        return filled(chunk, await render(), clock)
+
     gone = asyncio.ensure_future(disconnected())
     subscription = hub.subscribe(wanted, notify)
     try:
         await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-        await send({"type": "http.response.body", "body": opening(wanted).encode(), "more_body": True})
+        await write(RETRY + await fill(burst(wanted)))
         while not clock.expired and not gone.done():
             waiting = asyncio.ensure_future(changes.get())
             done, _ = await asyncio.wait(
@@ -138,7 +168,7 @@ async def _stream(wanted: list[str], clock: Clock, receive, send) -> None:
             if gone.done():
                 break
             if chunk := clock.chunk(changed):
-                await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+                await write(await fill(chunk))
         if not gone.done():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
     except OSError:  # the client went away while we wrote

@@ -10,12 +10,20 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import reverse
+
+from .partial import PARAM, partial
+
+__all__ = ["follow", "partial", "watch"]
 
 
 def watch(topics: list[str], refresh: str, target: str) -> dict:
-    """refresh: the URL of the partial to re-fetch on any event; target: its CSS selector."""
-    query = urlencode({"live": ",".join(topics)})
-    return {"topics": topics, "refresh": f"{refresh}?{query}", "target": target}
+    """refresh: the URL of the partial (a view marked `live.partial.partial`) that the
+    stream sends on any event, or that the page re-fetches when the stream could not;
+    target: its CSS selector."""
+    refresh = f"{refresh}?{urlencode({'live': ','.join(topics)})}"
+    stream = f"{reverse('live_stream')}?{urlencode({'topics': ','.join(topics), PARAM: refresh}, safe=',/')}"
+    return {"topics": topics, "refresh": refresh, "target": target, "stream": stream}
 
 
 def follow(request: HttpRequest, response: HttpResponse, live: dict | None) -> HttpResponse:

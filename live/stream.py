@@ -1,12 +1,14 @@
 """What a live stream sends, and when: shared by the ASGI stream (live/asgi.py) and
 the Django view (live/views.py)."""
 
+import re
 import time
 
 from django.conf import settings
 
 MAX_TOPICS = 20
 RETRY_MS = 1000  # how soon the browser reconnects after the stream ends
+RETRY = f"retry: {RETRY_MS}\n\n"
 HEARTBEAT = ": ping\n\n"
 SIGNED_OUT = "signed-out"  # the verdict, and the event that tells the page
 # A browser without our script would reconnect after this; ours closes the stream.
@@ -56,6 +58,9 @@ class Clock:
         soonest = self.pending[0][0] if self.pending else self.end
         return max(0.0, min(self.end, self.next_beat, soonest) - time.monotonic())
 
+    def stop(self) -> None:
+        self.end = 0.0
+
     @property
     def expired(self) -> bool:
         return time.monotonic() >= self.end
@@ -92,6 +97,17 @@ def event(topic: str) -> str:
     return f"event: {topic}\ndata: {topic}\n\n"
 
 
+# The event whose data is the page's partial, rendered for this page (live/partial.py).
+HTML = "html"
+LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line in an event stream
+
+
+def html_event(html: str) -> str:
+    """The partial as one event: a `data:` field per line, which the browser joins
+    again with line feeds."""
+    return f"event: {HTML}\n" + "".join(f"data: {line}\n" for line in LINE_BREAK.split(html)) + "\n"
+
+
 def signed_out() -> str:
     """The whole answer to a signed-out page: a stream, not an error status, so that the
     page can say why it stopped updating (an EventSource sees no status code, and a
@@ -100,4 +116,20 @@ def signed_out() -> str:
 
 
 def opening(wanted: list[str]) -> str:
-    return f"retry: {RETRY_MS}\n\n" + burst(wanted)
+    return RETRY + burst(wanted)
+
+
+def filled(chunk: str, rendered: tuple[str, bool] | None, clock: Clock) -> str:
+    """An event replaced by the page's partial when the stream rendered it
+    (live/partial.py); a signed-out answer ends the stream there."""
+    if rendered is None:
+        return chunk
+    text, ended = rendered
+    if ended:
+        clock.stop()
+    return text
+
+
+def wants_partial(chunk: str) -> bool:
+    """True for a chunk that is an event (not a heartbeat): the moment to render."""
+    return chunk.startswith("event: ")

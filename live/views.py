@@ -1,10 +1,11 @@
 """GET /live/?topics=test-17,mailbox-4: one Server-Sent Events stream per page.
 
-The stream says *that* a topic changed, never what: each page element re-fetches its
-own partial, which always renders the database's current state. So a page catches up
-after any gap by re-reading once, and nothing is duplicated or missed: on every
-(re)connect the stream first sends an event (one for all its topics: they all make the
-page re-read the same partial).
+On each change the stream sends the page's partial, rendered for the page when it is
+sent (live/partial.py), or, when it was not asked for one or could not render it, an
+event that makes the page fetch the partial itself. Either way the page shows the
+database's current state, so it catches up after any gap with one event, and nothing is
+duplicated or missed: on every (re)connect the stream first sends one (one for all its
+topics: they all show the same partial).
 
 Under ASGI (uvicorn) the stream is an async generator waiting on an asyncio.Queue fed by
 the process's hub; it holds no database connection and no thread. The checks at the
@@ -23,8 +24,20 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
+from . import partial
 from .hub import hub
-from .stream import SIGNED_OUT, Clock, authorize, opening, parse_topics, signed_out
+from .stream import (
+    RETRY,
+    SIGNED_OUT,
+    Clock,
+    authorize,
+    burst,
+    filled,
+    opening,
+    parse_topics,
+    signed_out,
+    wants_partial,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +45,9 @@ log = logging.getLogger(__name__)
 @require_GET
 async def stream(request) -> HttpResponse:
     wanted, problem = parse_topics(request.GET.get("topics", ""))
+    page = partial.parse(request.GET.get(partial.PARAM))
+    if page is False:
+        problem = partial.REFUSED
     if problem:
         return HttpResponse(problem, status=400, content_type="text/plain")
     # The session, the user and the rules read the database: do it in a thread of its
@@ -49,8 +65,10 @@ async def stream(request) -> HttpResponse:
         # the login page and fail on its HTML, which says nothing.
         return HttpResponse("Not allowed.", status=403, content_type="text/plain")
     clock = Clock(wake_at)
-    events = _async_events if isinstance(request, ASGIRequest) else _sync_events
-    return _event_stream(events(wanted, clock))
+    if isinstance(request, ASGIRequest):  # only without live.asgi in front: tests
+        return _event_stream(_async_events(wanted, clock))
+    render = None if page is None else (lambda: partial.render_wsgi(request.environ, page))
+    return _event_stream(_sync_events(wanted, clock, render))
 
 
 def _event_stream(body) -> StreamingHttpResponse:
@@ -86,11 +104,16 @@ async def _async_events(wanted: list[str], clock: Clock):
         subscription.close()
 
 
-def _sync_events(wanted: list[str], clock: Clock):
+def _sync_events(wanted: list[str], clock: Clock, render=None):
+    def fill(chunk: str) -> str:
+        if render is None or not wants_partial(chunk):
+            return chunk
+        return filled(chunk, render(), clock)
+
     changes: queue.SimpleQueue[str] = queue.SimpleQueue()
     subscription = hub.subscribe(wanted, changes.put)
     try:
-        yield opening(wanted)
+        yield RETRY + fill(burst(wanted))
         while not clock.expired:
             changed = set()
             with contextlib.suppress(queue.Empty):
@@ -98,6 +121,6 @@ def _sync_events(wanted: list[str], clock: Clock):
             while not changes.empty():
                 changed.add(changes.get_nowait())
             if chunk := clock.chunk(changed):
-                yield chunk
+                yield fill(chunk)
     finally:  # GeneratorExit when the server closes the response
         subscription.close()

@@ -139,6 +139,7 @@ def test_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "review/test_detail.html", _detail_context(request, test))
 
 
+@live_page.partial
 @role_required(ADMIN)
 def test_status(request: HttpRequest, pk: int) -> HttpResponse:
     """The result and steps, re-fetched on each pushed change while a re-run runs (see live/)."""

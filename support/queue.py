@@ -139,6 +139,7 @@ def queue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _queue_detail(request, _get_request(pk))
 
 
+@live_page.partial
 @role_required(SUPPORT)
 def queue_mailbox(request: HttpRequest, pk: int) -> HttpResponse:
     """The mailbox part of a request, re-fetched on each pushed change of its running test."""

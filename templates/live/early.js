@@ -3,7 +3,7 @@
 // DOMContentLoaded, after every deferred script: on a busy machine that is 100 ms
 // later, and a test that ends while the page loads waited that long to be heard.
 //
-// Events that arrive before htmx listens are kept (the last one of each topic). A
+// Events that arrive before htmx listens are kept (the last one of each kind). A
 // listener that htmx adds later hears the kept event of its topic once, at once, so
 // nothing is missed and nothing is heard twice. live.js hands this stream to htmx's SSE
 // extension, which then owns it (errors, retries, closing).
@@ -12,7 +12,8 @@
   var holder = document.currentScript && document.currentScript.previousElementSibling;
   var url = holder && holder.getAttribute("sse-connect");
   if (!url || !window.EventSource || !window.URL) return;
-  var topics = (new URL(url, location.href).searchParams.get("topics") || "").split(",");
+  // The topics' events, and the one that brings the page's partial (live/partial.py).
+  var topics = (new URL(url, location.href).searchParams.get("topics") || "").split(",").concat(["html"]);
   var source = new EventSource(url, { withCredentials: true });
   var add = source.addEventListener;
   var early = { url: url, source: source, signedOut: false };

@@ -50,6 +50,15 @@ def _slow_test_page(watched, app, dovecot, smtp_server, raw_server, person: str)
     return _mailbox(login, name, slow_smtp.port, dovecot.port_ssl), streams
 
 
+def _partial_fetches(page) -> list[str]:
+    """The page's own requests for its status partial (its stream brings the partial)."""
+    fetched = []
+    page.on(
+        "request", lambda r: fetched.append(r.url) if "/status/" in r.url and "/live/" not in r.url else None
+    )
+    return fetched
+
+
 def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     watched, app, settings, celery_worker, dovecot, smtp_server, raw_server
 ):
@@ -58,6 +67,7 @@ def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     settings.LIVE_STREAM_MAX_SECONDS = 0.3
     mailbox, streams = _slow_test_page(watched, app, dovecot, smtp_server, raw_server, "livecut")
     page = watched.page
+    fetched = _partial_fetches(page)
 
     page.goto(f"{app}{reverse('mailbox_detail', args=[mailbox.pk])}")
     page.click("text=Test again")
@@ -77,6 +87,8 @@ def test_steps_are_pushed_and_a_cut_stream_catches_up_without_duplicates(
     # The health panel beside the result came with it: it no longer waits for a connection.
     assert "start within a minute" in page.inner_text("#health")
     assert len(streams) >= 2, streams  # the stream really was cut and reopened mid-test
+    # Every step and the result came inside the stream's events: no fetch of the partial.
+    assert fetched == []
     # The answer that showed Connected closed the stream: the page waits for nothing now.
     count = len(streams)
     page.wait_for_timeout(2000)

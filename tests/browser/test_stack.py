@@ -123,6 +123,10 @@ def test_the_production_stack_connects_a_mailbox(watched, stack, dovecot, smtp_s
     app = f"http://127.0.0.1:{stack.port}"
     sign_up(watched, app, username="stack-user")
     fill_connect_form(watched.page, name, smtp.port, "starttls", dovecot.port_ssl)
+    fetched = []  # the page's own fetches of its status partial: its stream brings it
+    watched.page.on(
+        "request", lambda r: fetched.append(r.url) if "/status/" in r.url and "/live/" not in r.url else None
+    )
     watched.page.click("text=Connect and test")
     try:
         watched.page.wait_for_selector(".badge.connected")
@@ -132,6 +136,7 @@ def test_the_production_stack_connects_a_mailbox(watched, stack, dovecot, smtp_s
             f"not connected; page:\n{watched.page.inner_text('main')[:1500]}\n{logs}"
         ) from None
     assert watched.page.inner_text(".sent-folder") == "Sent"
+    assert fetched == []  # every step and the result came in the stream's events (live/partial.py)
     watched.shot("stack-connected")
     # Two worker processes took part in the cluster, and beat scheduled the reaper.
     assert all(" ready." in stack.log(n) for n in ("worker1", "worker2"))

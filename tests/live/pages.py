@@ -2,8 +2,9 @@
 
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
-_REFRESH = re.compile(r'<span hidden hx-get="([^"]+)"')
+_REFRESH = re.compile(r'<span hidden[^>]* hx-get="([^"]+)"')
 _CONNECT = re.compile(r'sse-connect="([^"]+)"')
 CLOSE = '<div id="live" hx-swap-oob="outerHTML">'
 
@@ -24,3 +25,8 @@ def stream_url(page: str) -> str:
 def closes_stream(body: str) -> bool:
     """A refresh answer that ends the page's stream: nothing is left to wait for."""
     return CLOSE in body
+
+
+def stream_topics(page: str) -> str:
+    """The topics the page's stream watches, as the stream's URL names them."""
+    return parse_qs(urlsplit(stream_url(page)).query)["topics"][0]

@@ -3,6 +3,7 @@ page read shows for a test that no worker finished (no reaper needed)."""
 
 from datetime import timedelta
 from http import HTTPStatus
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -33,7 +34,14 @@ def test_a_running_test_is_watched_through_one_stream(client_a, user, make_mailb
     test = _running(mailbox)
     page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
     assert page.count("sse-connect=") == 1 and "every 1s" not in page
-    assert stream_url(page) == f"{reverse('live_stream')}?topics=test-{test.pk},mailbox-{mailbox.pk}"
+    stream = urlsplit(stream_url(page))
+    # The stream sends the partial the page would re-fetch (live/partial.py)...
+    assert stream.path == reverse("live_stream") and parse_qs(stream.query) == {
+        "topics": [f"test-{test.pk},mailbox-{mailbox.pk}"],
+        "page": [refresh_url(page)],
+    }
+    assert 'sse-swap="html"' in page
+    # ...or, when it cannot, the topic's event, on which the page fetches it itself.
     assert f'hx-trigger="sse:test-{test.pk}, sse:mailbox-{mailbox.pk}"' in page
     assert 'hx-sync="this:queue last"' in page
     body = _refresh(client_a, refresh_url(page))

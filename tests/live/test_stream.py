@@ -3,20 +3,27 @@ the test client, that is the WSGI path (a sync generator); tests/live/test_two_p
 runs the ASGI path under uvicorn."""
 
 import asyncio
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostics.models import ConnectionTest
+from accounts.models import Mailbox
+from diagnostics.models import ConnectionTest, TestStep
 from live import topics
 from live.publish import publish, publish_many
 from live.stream import HEARTBEAT
+from tests.live.pages import closes_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the stream's checks run in a thread of their own
 
@@ -277,3 +284,102 @@ def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quic
     assert seen["status"] == HTTPStatus.OK and seen["body"].startswith(b"retry: 1000\n\n")
     assert seen["subscribers"] == before + 1
     assert running_hub.subscriber_count == before
+
+
+def _open_page(client, mailbox, test, page: str | None = None):
+    """The stream as the mailbox page opens it: its topics, and its partial to render."""
+    wanted = f"test-{test.pk},mailbox-{mailbox.pk}"
+    if page is None:
+        page = f"{reverse('mailbox_status', args=[mailbox.pk])}?{urlencode({'live': wanted})}"
+    return _off_the_main_thread(client.get, reverse("live_stream"), {"topics": wanted, "page": page})
+
+
+def _html_events(text: str) -> list[str]:
+    """The partials in the stream's `html` events, as EventSource hands them to htmx."""
+    events = []
+    for block in text.split("\n\n"):
+        lines = block.split("\n")
+        if "event: html" in lines:
+            events.append(
+                "\n".join(line.removeprefix("data: ") for line in lines if line.startswith("data: "))
+            )
+    return events
+
+
+def test_a_stream_that_names_its_partial_sends_it_rendered_for_the_page(client_a, mine, quick, running_hub):
+    """live/partial.py: the page needs no request of its own after an event."""
+    mailbox, test = mine
+    quick.LIVE_STREAM_MAX_SECONDS = 10
+    ConnectionTest.objects.filter(pk=test.pk).update(status="running")
+    client_a.get(reverse("mailbox_detail", args=[mailbox.pk]))  # the page, which sets the CSRF cookie
+    reader = Reader(_open_page(client_a, mailbox, test))
+    try:
+        opening = _html_events(reader.read_for(0.5))
+        # The opening event carries the partial as it is now: the page catches up with it alone.
+        assert len(opening) == 1 and 'id="test-status"' in opening[0] and "Testing" in opening[0]
+        assert "event: test-" not in "".join(chunk for _, chunk in reader.chunks)
+        TestStep.objects.create(test=test, protocol="smtp", name="auth", ok=True, ms=3)
+        ConnectionTest.objects.filter(pk=test.pk).update(status="connected", sent_folder="Sent")
+        threading.Timer(0.2, publish_many, [[f"test-{test.pk}", f"mailbox-{mailbox.pk}"]]).start()
+        (final,) = _html_events(reader.read_for(1.5))
+    finally:
+        reader.close()
+    # The same answer as the page's own fetch: the result, its steps, the stream closed
+    # out of band, forms that carry the page's CSRF token; lines kept as they were.
+    fetched = client_a.get(
+        f"{reverse('mailbox_status', args=[mailbox.pk])}?live=test-{test.pk},mailbox-{mailbox.pk}",
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    assert "Connected" in final and 'data-step="smtp-auth"' in final
+    assert closes_stream(final) and final.count("\n") == fetched.count("\n")
+    token = client_a.cookies[settings.CSRF_COOKIE_NAME].value
+    assert 'name="csrfmiddlewaretoken"' in final
+    for value in re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', final):
+        assert _unmask_cipher_token(value) == token
+
+
+def test_a_stream_renders_only_live_partials(client_a, mine):
+    mailbox, test = mine
+    for page in (
+        reverse("mailbox_detail", args=[mailbox.pk]),  # a whole page
+        reverse("mailbox_delete", args=[mailbox.pk]),
+        reverse("live_stream"),
+        "https://elsewhere.example/mailboxes/1/status/",
+        "//elsewhere.example/mailboxes/1/status/",
+        "/no/such/page/",
+    ):
+        response = _open_page(client_a, mailbox, test, page)
+        assert response.status_code == HTTPStatus.BAD_REQUEST, page
+        assert response.content.decode() == "This part of a page cannot be sent live."
+
+
+def test_a_session_that_ends_while_the_stream_is_open_ends_it_with_signed_out(
+    client_a, mine, quick, running_hub
+):
+    mailbox, test = mine
+    quick.LIVE_STREAM_MAX_SECONDS = 10
+    reader = Reader(_open_page(client_a, mailbox, test))
+    try:
+        assert len(_html_events(reader.read_for(0.5))) == 1
+        Session.objects.all().delete()  # signed out in another tab, or expired
+        threading.Timer(0.2, publish, [f"test-{test.pk}"]).start()
+        rest = reader.read_all()
+    finally:
+        reader.close()
+    # No more of the mailbox: the page is told why it stops, and the stream ends.
+    assert rest.replace(HEARTBEAT, "") == "retry: 60000\n\nevent: signed-out\ndata: signed-out\n\n"
+
+
+def test_a_partial_that_cannot_be_rendered_falls_back_to_the_plain_event(client_a, mine, quick, running_hub):
+    """The page then fetches the partial itself and shows what that answers."""
+    mailbox, test = mine
+    quick.LIVE_STREAM_MAX_SECONDS = 10
+    reader = Reader(_open_page(client_a, mailbox, test))
+    try:
+        reader.read_for(0.5)
+        Mailbox.objects.filter(pk=mailbox.pk).delete()  # the partial now answers 404
+        threading.Timer(0.2, publish, [f"test-{test.pk}"]).start()
+        pushed = reader.read_for(1.0).replace(HEARTBEAT, "")
+    finally:
+        reader.close()
+    assert pushed == f"event: test-{test.pk}\ndata: test-{test.pk}\n\n"

@@ -3,6 +3,7 @@ real Celery worker, on the test database, sharing nothing but what the app share
 event table on the default tier, Redis with REDIS_URL)."""
 
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
@@ -10,13 +11,16 @@ from http import HTTPStatus
 import httpx
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 
 from diagnostics import flows
 from diagnostics.models import ConnectionTest
+from live.publish import publish
 from tests.conftest import spawn_web
-from tests.live.pages import closes_stream, refresh_url
+from tests.live.pages import closes_stream, refresh_url, stream_url
 from tests.live.slow import delayed_proxy
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -53,6 +57,7 @@ class EventStream:
         self.connects = 0
         self._lines = None
         self._response = None
+        self.data = ""
 
     def _connect(self):
         self._response = self.http.send(self.http.build_request("GET", self.url), stream=True)
@@ -61,7 +66,9 @@ class EventStream:
         self.connects += 1
 
     def next(self) -> tuple[str, str]:
-        """("event", name), ("comment", text), or ("retry", ms), reconnecting as needed."""
+        """("event", name) once the event is complete (its data in `.data`), ("comment",
+        text), or ("retry", ms), reconnecting as needed."""
+        event, data = None, []
         while True:
             if self._lines is None:
                 self._connect()
@@ -70,12 +77,18 @@ class EventStream:
             except (StopIteration, httpx.RemoteProtocolError):
                 self._response.close()
                 self._lines = None
+                event, data = None, []
                 continue
             if line.startswith("event: "):
-                return "event", line.removeprefix("event: ")
-            if line.startswith(":"):
+                event = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                data.append(line.removeprefix("data: "))
+            elif not line and event is not None:
+                self.data = "\n".join(data)
+                return "event", event
+            elif line.startswith(":"):
                 return "comment", line[1:].strip()
-            if line.startswith("retry: "):
+            elif line.startswith("retry: "):
                 return "retry", line.removeprefix("retry: ")
 
     def close(self):
@@ -129,6 +142,84 @@ def test_a_tests_steps_and_result_are_pushed_from_the_worker_to_the_page(
     steps = [f"{s.protocol}-{s.name}" for s in test.steps.all()]
     shown = [chunk.split('"')[0] for chunk in final.split('data-step="')[1:]]
     assert sorted(shown) == sorted(steps) and len(shown) == len(set(shown))
+
+
+def test_the_pages_own_stream_brings_each_partial_and_the_page_fetches_nothing(
+    web, celery_worker, client, user, make_mailbox, smtp_server, raw_server, dovecot
+):
+    """As deployed (live/asgi.py in front of Django): the stream asks Django for the
+    page's partial on each change and sends it in an `html` event (live/partial.py)."""
+    name = dovecot.unique_username("livehtml")
+    dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: PASSWORD})
+    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=1.0)
+    mailbox = make_mailbox(
+        user, email=name, password=PASSWORD, smtp_port=slow_smtp.port, imap_port=dovecot.port_ssl
+    )
+    cookies = _cookie(client, user)
+    test = flows.start_test(mailbox)
+    with httpx.Client(cookies=cookies) as browser:  # keeps the CSRF cookie, as a browser does
+        page = browser.get(f"{web.url}{reverse('mailbox_detail', args=[mailbox.pk])}").text
+        cookies = dict(browser.cookies)
+    partial_fetch = f'"GET {reverse("mailbox_status", args=[mailbox.pk])}'
+    assert partial_fetch not in web.log()
+    stream = EventStream(f"{web.url}{stream_url(page)}", cookies)
+    bodies = []
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            kind, value = stream.next()
+            if kind == "event":
+                assert value == "html", stream.data
+                bodies.append(stream.data)
+                arrived = time.time()
+                if closes_stream(bodies[-1]):
+                    break
+    finally:
+        stream.close()
+    final = bodies[-1]
+    assert closes_stream(final), f"never final:\n{final}\n{web.log()[-2000:]}"
+    assert "Connected" in final and 'class="sent-folder">Sent<' in final
+    test.refresh_from_db()
+    assert test.status == "connected" and stream.connects == 1
+    # Steps came before the result, and the result within a second of the worker finishing.
+    assert any('data-step="imap-login"' in b and "Connected" not in b for b in bodies)
+    assert arrived - test.finished_at.timestamp() < 1.0
+    steps = [f"{s.protocol}-{s.name}" for s in test.steps.all()]
+    shown = [chunk.split('"')[0] for chunk in final.split('data-step="')[1:]]
+    assert sorted(shown) == sorted(steps) and len(shown) == len(set(shown))
+    # The forms in it carry a token of the page's own CSRF cookie.
+    token = cookies[settings.CSRF_COOKIE_NAME]
+    values = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', final)
+    assert values and all(_unmask_cipher_token(v) == token for v in values)
+    # Nothing fetched the partial over HTTP: the server logged no request for it.
+    assert partial_fetch not in web.log() and f'"GET {stream_url(page)}' in web.log()
+
+
+def test_under_asgi_a_stream_renders_only_live_partials_and_stops_at_sign_out(
+    web, client, user, make_mailbox
+):
+    mailbox = make_mailbox(user)
+    test = ConnectionTest.objects.create(mailbox=mailbox, status="running")
+    cookies = _cookie(client, user)
+    base = f"{web.url}{reverse('live_stream')}?topics=test-{test.pk}&page="
+    refused = httpx.get(base + reverse("mailbox_detail", args=[mailbox.pk]), cookies=cookies)
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert refused.text == "This part of a page cannot be sent live."
+    partial = f"{reverse('mailbox_status', args=[mailbox.pk])}%3Flive%3Dtest-{test.pk}"
+    stream = EventStream(base + partial, cookies)
+    try:
+        assert stream.next() == ("retry", "1000")
+        assert stream.next() == ("event", "html") and "Testing" in stream.data
+        Session.objects.all().delete()  # signed out in another tab
+        publish(f"test-{test.pk}")
+        while (found := stream.next())[0] != "event":
+            pass
+        assert found == ("event", "signed-out")
+        # ...and the stream ended there: nothing more, not even a heartbeat.
+        assert next(stream._lines, None) is None
+    finally:
+        stream.close()
 
 
 def test_the_stream_refuses_strangers_and_signed_out_visitors(web, client, user, other_user, make_mailbox):

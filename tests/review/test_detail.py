@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from diagnostics.models import ConnectionTest
 from review.models import Note, Review
-from tests.live.pages import closes_stream, refresh_url, stream_url
+from tests.live.pages import closes_stream, refresh_url, stream_topics
 from tests.staff_fixtures import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_it_watches_a_running_test_until_it_is_final(client, admin_user, failed,
     client.force_login(admin_user)
     running = make_failed_test(failed.mailbox, status="running")
     page = client.get(reverse("review_detail", args=[running.pk])).content.decode()
-    assert stream_url(page) == f"{reverse('live_stream')}?topics=test-{running.pk}"
+    assert stream_topics(page) == f"test-{running.pk}"
     assert f'hx-trigger="sse:test-{running.pk}"' in page
     url = refresh_url(page)
     assert url.startswith(reverse("review_status", args=[running.pk]))

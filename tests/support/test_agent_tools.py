@@ -12,7 +12,7 @@ from support import flows
 from support.forms import ScreenshotsField
 from support.models import InternalNote, SavedReply, SupportRequest
 from support.roles import SUPPORT, grant
-from tests.live.pages import closes_stream, stream_url
+from tests.live.pages import closes_stream, stream_topics
 from tests.staff_fixtures import image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_it_reruns_the_test_and_follows_it_live(
     assert response.status_code == HTTPStatus.FOUND and new.status == ConnectionTest.Status.QUEUED
     assert len(callbacks) == 1  # queued for the worker once the transaction commits
     body = _page(client, case)
-    assert stream_url(body) == f"{reverse('live_stream')}?topics=test-{new.pk}"
+    assert stream_topics(body) == f"test-{new.pk}"
     assert "Testing…" in body
     # The agent may watch that test's topic; a user who is not its owner may not.
     from live import topics
