@@ -1,10 +1,11 @@
 """Simulated open mailbox pages for bench/watchers.py, in one asyncio loop with httpx.
 
-`Page` behaves like the mailbox page with htmx's SSE extension: one stream per page;
-events re-fetch the status partial (5 ms apart or less: one fetch; "queue last": an
-event during a fetch starts one more fetch after it); a refresh whose answer replaces the stream element
-out of band without `sse-connect` closes the stream; a stream that ends is reopened
-after the server's `retry`, as EventSource does.
+`Page` behaves like the mailbox page with htmx's SSE extension: one stream per page,
+which brings the status partial in its `html` events (live/partial.py); a topic's bare
+event (sent when the stream could not render) re-fetches the partial ("queue last": an
+event during a fetch starts one more fetch after it); a partial that replaces the
+stream element out of band without `sse-connect` closes the stream; a stream that ends
+is reopened after the server's `retry`, as EventSource does.
 
 `Poller` is the old design: one GET of the status partial per second until it shows
 the final state.
@@ -22,7 +23,6 @@ MAX_RECONNECTS = 5
 RETRY_SECONDS = 1.0
 
 
-FOLD_SECONDS = 0.005  # templates/live/watch.html: hx-trigger="sse:<topic> delay:5ms"
 PAGES_PER_POOL = 50  # httpx's pool does work linear in its connections on every request
 
 
@@ -52,13 +52,16 @@ class Page:
         self.connects = 0
         self.events: list[tuple[float, str]] = []
         self.heartbeats: list[float] = []
-        self.fetches: list[tuple[float, float, int, bool]] = []  # start, end, status, shows Connected
+        # start, end, status, shows Connected: the page's own fetches, and the partials
+        # its stream brought (start = end = arrival, status 200).
+        self.fetches: list[tuple[float, float, int, bool]] = []
+        self.pushed = 0  # partials that came in `html` events
         self.closed_by_page = False
         self._fetching = False
         self._again = False
         self._stream: asyncio.Task | None = None
         self._refreshing: asyncio.Task | None = None
-        self._delayed: asyncio.TimerHandle | None = None
+        self._opening = False
 
     def start(self, opened: asyncio.Semaphore) -> asyncio.Task:
         self._stream = asyncio.create_task(self._run(opened))
@@ -86,34 +89,44 @@ class Page:
                     self.failed = True  # EventSource gives up on an error status too
                     return
                 self.connects += 1
+                self._opening = True  # until the stream's first event (its partial) is in
                 if self.opened_at is None:
                     self.opened_at = time.monotonic()
                 if held:
                     opened.release()
                     held = False
-                event = None
+                event, data = None, []
                 async for line in r.aiter_lines():
                     if line.startswith(":"):
                         self.heartbeats.append(time.monotonic())
                     elif line.startswith("event:"):
                         event = line[6:].strip()
+                    elif line.startswith("data:"):
+                        data.append(line[6:] if line.startswith("data: ") else line[5:])
                     elif not line and event:
                         self.events.append((time.monotonic(), event))
-                        self.trigger()
-                        event = None
+                        self._opening = False
+                        if event == "html":
+                            self.swap("\n".join(data))
+                        else:
+                            self.trigger()
+                        event, data = None, []
+                    if self.closed_by_page:
+                        return
         finally:
             if held:
                 opened.release()
 
-    def trigger(self) -> None:
-        """htmx's `delay:5ms`: events within 5 ms of each other (a test and its mailbox,
-        published together) make one fetch."""
-        if self._delayed is not None:
-            self._delayed.cancel()
-        self._delayed = asyncio.get_running_loop().call_later(FOLD_SECONDS, self._fire)
+    def swap(self, body: str) -> None:
+        """The partial the stream brought, swapped in as htmx does."""
+        now = time.monotonic()
+        self.pushed += 1
+        self.fetches.append((now, now, 200, "Connected" in body))
+        if closes_stream(body):
+            self.closed_by_page = True
 
-    def _fire(self) -> None:
-        self._delayed = None
+    def trigger(self) -> None:
+        """A bare event: fetch the partial at once, or once more after the fetch in flight."""
         if self._fetching:
             self._again = True
             return
@@ -151,19 +164,19 @@ class Page:
             self._fetching = False
 
     def first_event_after(self, since: float) -> float | None:
-        return next((t for t, topic in self.events if t >= since and topic == self.topic), None)
+        """The first event for this page's test: its partial, or the bare topic."""
+        return next((t for t, kind in self.events if t >= since and kind in (self.topic, "html")), None)
 
     def first_connected_after(self, since: float) -> float | None:
         return next((end for start, end, _, connected in self.fetches if start >= since and connected), None)
 
     @property
     def settled(self) -> bool:
-        """Opened (or given up) with no refresh in flight."""
-        return (self.opened_at is not None or self.failed) and not self._fetching and self._delayed is None
+        """Opened, with the opening event in and no refresh in flight (or given up)."""
+        opened = self.opened_at is not None and not self._opening
+        return (opened or self.failed) and not self._fetching
 
     def stop(self) -> None:
-        if self._delayed is not None:
-            self._delayed.cancel()
         for task in (self._stream, self._refreshing):
             if task is not None:
                 task.cancel()

@@ -5,13 +5,14 @@ The app runs as `make run` starts it (uvicorn, one process, SQLite and the file 
 benchmark seeds 1,000 mailboxes, each with a running test, for one signed-in user,
 reads one mailbox page to learn the stream and refresh URLs the page declares, then:
 
-1. Push (this design): 1,000 pages open their stream (httpx, one asyncio loop) and
-   re-fetch their partial on every event as htmx does. Once they settle, 30 s of
+1. Push (this design): 1,000 pages open their stream (httpx, one asyncio loop), which
+   brings their partial in each event (a bare event makes the page fetch it, as htmx
+   does). Once they settle, 30 s of
    idle: the web process's memory, file descriptors, threads and CPU, and the requests
    it logs (target: none; heartbeats arrive on the open streams). Then a separate
    process marks the 1,000 tests connected and publishes `test-<id>` and
    `mailbox-<id>` for each, as the worker does: the time until every page has its
-   event, and until every page has re-fetched a partial that says "Connected".
+   event, and until every page has a partial that says "Connected".
 2. Poll (the old design), same web process, same run: the tests back to running,
    1,000 pollers GET the status partial once a second each for 30 s (requests/s, CPU,
    latency), then the same finish, and the time until every poller has seen it.
@@ -152,6 +153,7 @@ async def push_phase(app, cookie, pairs, urls, pairs_file, idle: float) -> dict:
     await until(lambda: all(p.settled for p in pages), PHASE_BOUND)
     out["opened"] = snapshot(app)
     out["open_fetches"] = sum(len(p.fetches) for p in pages)
+    out["open_pushed"] = sum(p.pushed for p in pages)
     out["streams"] = sum(1 for p in pages if p.opened_at and not p.closed_by_page and not p.failed)
     await asyncio.sleep(SETTLE_SECONDS)
 
@@ -179,6 +181,7 @@ async def push_phase(app, cookie, pairs, urls, pairs_file, idle: float) -> dict:
     out["shown_after_commit"] = spread([s - committed for s in shown if s])
     out["publish_seconds"] = finished["published"][-1] - committed
     out["finish_fetches"] = sum(1 for p in pages for f in p.fetches if f[0] >= armed)
+    out["finish_pushed"] = sum(p.pushed for p in pages) - out["open_pushed"]
     out["closed_by_page"] = sum(p.closed_by_page for p in pages)
     out["failed"] = sum(p.failed for p in pages)
     errors = [e for p in pages for e in p.errors]
@@ -250,8 +253,9 @@ def report(tier: str, pages: int, idle: float, push: dict, poll: dict, declared:
         f"{pages:,} open mailbox pages, each waiting for its own running test, on ONE web process: "
         f"{SERVERS[tier]}; no worker (a separate process finishes the tests). The pages are httpx "
         "clients in one asyncio loop of the benchmark's process (same 2 cores), signed in as one user. "
-        "Each opens the stream its page declares and re-fetches the page's partial on every event, "
-        "as htmx does (queue last). Waiting is measured once the opening refreshes have settled. The "
+        "Each opens the stream its page declares, which renders the page's partial for it and sends it "
+        "in each event (live/partial.py); a bare event makes the page fetch the partial itself, as htmx "
+        "does (queue last). Waiting is measured once the opening events have settled. The "
         "finish is a separate process that marks all tests connected in one transaction, then "
         "publishes `test-<id>` and `mailbox-<id>` per test, as the worker does. The old design, same "
         f"web process, same run: {pages:,} pollers GET the status partial once a second each (htmx "
@@ -284,17 +288,19 @@ def report(tier: str, pages: int, idle: float, push: dict, poll: dict, declared:
         f"| event at the page, after its own publish, p50 / p95 / max | {_times(push['event_after_publish'])} "
         "| – |",
         f"| event at the page, after the commit | {_times(push['event_after_commit'])} | – |",
-        f'| "Connected" fetched by the page, after the commit | {_times(push["shown_after_commit"])} | '
+        f'| "Connected" at the page, after the commit | {_times(push["shown_after_commit"])} | '
         f"{_times(poll['shown_after_commit'])} |",
         f"| web process CPU / load generator CPU, from the finish until every page showed it | "
         f"{cpu(c, push['after'])} / {cpu(c, push['after'], 'client_cpu_s')} | "
         f"{cpu(p1, poll['after'])} / {cpu(p1, poll['after'], 'client_cpu_s')} |",
         "",
         f"Opening: {push['streams']:,} streams in {o['at'] - a['at']:.1f} s ({OPEN_CONCURRENCY} pages "
-        f"opening at a time), {push['open_fetches']:,} refreshes of the partial on the opening events, "
+        f"opening at a time), {push['open_fetches']:,} partials on the opening events "
+        f"({push['open_pushed']:,} in the stream's events, the rest fetched by the pages), "
         f"web process CPU {cpu(a, o)}. Finish: publishing the {2 * pages:,} topics took "
-        f"{push['publish_seconds']:.2f} s in the finishing process; the pages made "
-        f"{push['finish_fetches']:,} refreshes, and the last refresh closed {push['closed_by_page']:,} "
+        f"{push['publish_seconds']:.2f} s in the finishing process; the pages got "
+        f"{push['finish_fetches']:,} partials ({push['finish_pushed']:,} in the stream's events), and the "
+        f"last one closed {push['closed_by_page']:,} "
         f"streams (nothing left to wait for). Pages that gave up: {push['failed']}; client-side "
         f"errors: {errors}.",
     ]
@@ -307,9 +313,9 @@ def report(tier: str, pages: int, idle: float, push: dict, poll: dict, declared:
             f"polling keeps it at {cpu(p0, p1)} answering {poll_rps:,.0f} requests a second, each "
             f"{_s(poll['latency']['p50'], 1, 1)} s late at the median. When every test ends at "
             "once, both designs wait on the same thing: one process rendering one status partial per "
-            f"page (push: {push['finish_fetches']:,} refreshes in {finish_s:.0f} s, "
-            f"{push['finish_fetches'] / finish_s:.0f} a second). Push makes exactly one refresh per page, in "
-            "the order the events arrive; the pollers already had a request waiting in the queue. "
+            f"page (push: {push['finish_fetches']:,} partials in {finish_s:.0f} s, "
+            f"{push['finish_fetches'] / finish_s:.0f} a second). Push renders one partial per page and "
+            "event, in the order the events arrive; the pollers already had a request waiting in the queue. "
             f"So the medians are close ({push_p50:.1f} s push, {poll_p50:.1f} s poll): the burst is bound "
             "by rendering, and more web processes (gunicorn workers) divide it. One test's own result "
             "reaches its page in the time bench/e2e.py measures.",
