@@ -8,8 +8,8 @@ checks at the start (session, user, topics) run once in the shared thread pool, 
 closes its connections before the stream begins; then nothing but the hub's queue.
 
 A page that names its partial (`page=`, live/partial.py) gets the partial itself in each
-event: the stream asks the Django application for it, through every middleware, so the
-page makes no request of its own.
+event: the stream has Django render it, through every middleware, in a pool thread, so
+the page makes no request of its own.
 
 Everything else, and /live/ under WSGI (tests' live server), goes through Django's view
 in live/views.py, which shares the stream's rules and wording with this module.
@@ -60,7 +60,7 @@ class LiveRouter:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] == self.path:
-            await serve(scope, receive, send, self.app)
+            await serve(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -96,8 +96,7 @@ def _authorize(session_key: str, wanted: list[str]) -> list[tuple[float, str]] |
     return authorize(request.user, wanted)
 
 
-async def serve(scope, receive, send, app=None) -> None:
-    """The stream; `app` answers the page's partial when the page names one."""
+async def serve(scope, receive, send) -> None:
     if scope.get("method") not in ("GET", "HEAD"):
         await _plain(send, 405, "Use GET.")
         return
@@ -123,9 +122,7 @@ async def serve(scope, receive, send, app=None) -> None:
         # 403, not a redirect: an EventSource would follow it to the login page.
         await _plain(send, 403, "Not allowed.")
         return
-    render = None
-    if page is not None and app is not None:
-        render = lambda: partial.render_asgi(app, scope, page)  # noqa: E731
+    render = None if page is None else (lambda: partial.render_asgi(scope, page))
     await _stream(wanted, Clock(wake_at), receive, send, render)
 
 
