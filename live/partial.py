@@ -75,10 +75,10 @@ def answer(status: int, headers: dict[str, str], body: bytes) -> tuple[str, bool
 
 async def render_asgi(scope: dict, page: tuple[str, str]) -> tuple[str, bool] | None:
     """The partial for the stream whose ASGI scope this is. Django's sync handler runs it
-    in one thread of the shared pool: its async handler would hop between the event loop
-    and a thread for every middleware, twice, which made each render 5-7 ms slower on a
-    busy machine. The pool's few threads bound how many renders run at once, as the
-    admission limit (emailcenter/admission.py) bounds requests."""
+    in one thread of the event loop's default pool: its async handler would hop between
+    the loop and a thread for every middleware, twice, which made each render 5-7 ms
+    slower on a busy machine. The pool's few threads (cores + 4) bound how many renders
+    run at once, as the admission limit (emailcenter/admission.py) bounds requests."""
     from asgiref.sync import sync_to_async
 
     path, query = page
