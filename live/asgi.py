@@ -29,17 +29,7 @@ from django.utils.functional import SimpleLazyObject
 
 from . import partial
 from .hub import hub
-from .stream import (
-    RETRY,
-    SIGNED_OUT,
-    Clock,
-    authorize,
-    burst,
-    filled,
-    parse_topics,
-    signed_out,
-    wants_partial,
-)
+from .stream import RETRY, SIGNED_OUT, Clock, authorize, burst, fill, parse_topics, signed_out
 
 log = logging.getLogger(__name__)
 
@@ -140,16 +130,11 @@ async def _stream(wanted: list[str], clock: Clock, receive, send, render=None) -
     async def write(text: str) -> None:
         await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
 
-    async def fill(chunk: str) -> str:
-        if render is None or not wants_partial(chunk):
-            return chunk
-        return filled(chunk, await render(), clock)
-
     gone = asyncio.ensure_future(disconnected())
     subscription = hub.subscribe(wanted, notify)
     try:
         await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-        await write(RETRY + await fill(burst(wanted)))
+        await write(RETRY + await fill(burst(wanted), render, clock))
         while not clock.expired and not gone.done():
             waiting = asyncio.ensure_future(changes.get())
             done, _ = await asyncio.wait(
@@ -165,7 +150,7 @@ async def _stream(wanted: list[str], clock: Clock, receive, send, render=None) -
             if gone.done():
                 break
             if chunk := clock.chunk(changed):
-                await write(await fill(chunk))
+                await write(await fill(chunk, render, clock))
         if not gone.done():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
     except OSError:  # the client went away while we wrote

@@ -133,3 +133,17 @@ def filled(chunk: str, rendered: tuple[str, bool] | None, clock: Clock) -> str:
 def wants_partial(chunk: str) -> bool:
     """True for a chunk that is an event (not a heartbeat): the moment to render."""
     return chunk.startswith("event: ")
+
+
+async def fill(chunk: str, render, clock: Clock) -> str:
+    """`chunk`, or the partial `render()` (a coroutine function, or None) brings instead."""
+    if render is None or not wants_partial(chunk):
+        return chunk
+    return filled(chunk, await render(), clock)
+
+
+def fill_sync(chunk: str, render, clock: Clock) -> str:
+    """The same with a plain function, for a stream served from a thread (WSGI)."""
+    if render is None or not wants_partial(chunk):
+        return chunk
+    return filled(chunk, render(), clock)

@@ -26,18 +26,7 @@ from django.views.decorators.http import require_GET
 
 from . import partial
 from .hub import hub
-from .stream import (
-    RETRY,
-    SIGNED_OUT,
-    Clock,
-    authorize,
-    burst,
-    filled,
-    opening,
-    parse_topics,
-    signed_out,
-    wants_partial,
-)
+from .stream import RETRY, SIGNED_OUT, Clock, authorize, burst, fill, fill_sync, parse_topics, signed_out
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +55,8 @@ async def stream(request) -> HttpResponse:
         return HttpResponse("Not allowed.", status=403, content_type="text/plain")
     clock = Clock(wake_at)
     if isinstance(request, ASGIRequest):  # only without live.asgi in front: tests
-        return _event_stream(_async_events(wanted, clock))
+        render = None if page is None else (lambda: partial.render_asgi(request.scope, page))
+        return _event_stream(_async_events(wanted, clock, render))
     render = None if page is None else (lambda: partial.render_wsgi(request.environ, page))
     return _event_stream(_sync_events(wanted, clock, render))
 
@@ -82,7 +72,7 @@ def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | str | No
     return authorize(request.user, wanted)
 
 
-async def _async_events(wanted: list[str], clock: Clock):
+async def _async_events(wanted: list[str], clock: Clock, render=None):
     loop = asyncio.get_running_loop()
     changes: asyncio.Queue[str] = asyncio.Queue()
 
@@ -91,29 +81,24 @@ async def _async_events(wanted: list[str], clock: Clock):
 
     subscription = hub.subscribe(wanted, notify)
     try:
-        yield opening(wanted)
+        yield RETRY + await fill(burst(wanted), render, clock)
         while not clock.expired:
             changed = set()
             with contextlib.suppress(TimeoutError):
                 changed.add(await asyncio.wait_for(changes.get(), clock.timeout()))
-            while not changes.empty():  # a burst of steps becomes one refresh
+            while not changes.empty():  # a burst of steps becomes one partial
                 changed.add(changes.get_nowait())
             if chunk := clock.chunk(changed):
-                yield chunk
+                yield await fill(chunk, render, clock)
     finally:  # also on CancelledError (the client went away) and GeneratorExit
         subscription.close()
 
 
 def _sync_events(wanted: list[str], clock: Clock, render=None):
-    def fill(chunk: str) -> str:
-        if render is None or not wants_partial(chunk):
-            return chunk
-        return filled(chunk, render(), clock)
-
     changes: queue.SimpleQueue[str] = queue.SimpleQueue()
     subscription = hub.subscribe(wanted, changes.put)
     try:
-        yield RETRY + fill(burst(wanted))
+        yield RETRY + fill_sync(burst(wanted), render, clock)
         while not clock.expired:
             changed = set()
             with contextlib.suppress(queue.Empty):
@@ -121,6 +106,6 @@ def _sync_events(wanted: list[str], clock: Clock, render=None):
             while not changes.empty():
                 changed.add(changes.get_nowait())
             if chunk := clock.chunk(changed):
-                yield fill(chunk)
+                yield fill_sync(chunk, render, clock)
     finally:  # GeneratorExit when the server closes the response
         subscription.close()
