@@ -97,16 +97,39 @@ class EventStream:
         self.http.close()
 
 
-def test_a_tests_steps_and_result_are_pushed_from_the_worker_to_the_page(
-    web, celery_worker, client, user, make_mailbox, smtp_server, raw_server, dovecot
-):
+@pytest.fixture
+def slow_mailbox(user, make_mailbox, smtp_server, raw_server, dovecot):
+    """The user's mailbox whose SMTP server answers after 1 s: its test keeps running
+    while IMAP's steps are written."""
     name = dovecot.unique_username("live")
     dovecot.add_user(name, PASSWORD, folders=["Sent"])
     smtp = smtp_server(security="starttls", users={name: PASSWORD})
     slow_smtp = delayed_proxy(raw_server, smtp.port, delay=1.0)
-    mailbox = make_mailbox(
+    return make_mailbox(
         user, email=name, password=PASSWORD, smtp_port=slow_smtp.port, imap_port=dovecot.port_ssl
     )
+
+
+def _assert_pushed_result(web, bodies: list[str], test: ConnectionTest, arrived: float) -> str:
+    """The last partial shows the result with every step once, steps showed before it,
+    and it came within a second of the worker finishing."""
+    final = bodies[-1]
+    assert closes_stream(final), f"never final:\n{final}\n{web.log()[-2000:]}"
+    assert "Connected" in final and 'class="sent-folder">Sent<' in final
+    test.refresh_from_db()
+    assert test.status == "connected"
+    assert any('data-step="imap-login"' in b and "Connected" not in b for b in bodies)
+    assert arrived - test.finished_at.timestamp() < 1.0
+    steps = [f"{s.protocol}-{s.name}" for s in test.steps.all()]
+    shown = [chunk.split('"')[0] for chunk in final.split('data-step="')[1:]]
+    assert sorted(shown) == sorted(steps) and len(shown) == len(set(shown))
+    return final
+
+
+def test_a_tests_steps_and_result_are_pushed_from_the_worker_to_the_page(
+    web, celery_worker, client, user, slow_mailbox
+):
+    mailbox = slow_mailbox
     cookies = _cookie(client, user)
     test = flows.start_test(mailbox)
 
@@ -129,33 +152,17 @@ def test_a_tests_steps_and_result_are_pushed_from_the_worker_to_the_page(
                 break
     finally:
         stream.close()
-    final = bodies[-1]
-    assert closes_stream(final), f"never final:\n{final}\n{web.log()[-2000:]}"
-    assert "Connected" in final and 'class="sent-folder">Sent<' in final
-    test.refresh_from_db()
-    assert test.status == "connected"
-    # Pushed, not only caught up: steps showed before the result, and the last event
-    # came within a second of the worker finishing.
+    # Pushed, not only caught up.
+    _assert_pushed_result(web, bodies, test, arrived)
     assert events >= 3
-    assert any('data-step="imap-login"' in b and "Connected" not in b for b in bodies)
-    assert arrived - test.finished_at.timestamp() < 1.0
-    steps = [f"{s.protocol}-{s.name}" for s in test.steps.all()]
-    shown = [chunk.split('"')[0] for chunk in final.split('data-step="')[1:]]
-    assert sorted(shown) == sorted(steps) and len(shown) == len(set(shown))
 
 
 def test_the_pages_own_stream_brings_each_partial_and_the_page_fetches_nothing(
-    web, celery_worker, client, user, make_mailbox, smtp_server, raw_server, dovecot
+    web, celery_worker, client, user, slow_mailbox
 ):
     """As deployed (live/asgi.py in front of Django): the stream asks Django for the
     page's partial on each change and sends it in an `html` event (live/partial.py)."""
-    name = dovecot.unique_username("livehtml")
-    dovecot.add_user(name, PASSWORD, folders=["Sent"])
-    smtp = smtp_server(security="starttls", users={name: PASSWORD})
-    slow_smtp = delayed_proxy(raw_server, smtp.port, delay=1.0)
-    mailbox = make_mailbox(
-        user, email=name, password=PASSWORD, smtp_port=slow_smtp.port, imap_port=dovecot.port_ssl
-    )
+    mailbox = slow_mailbox
     cookies = _cookie(client, user)
     test = flows.start_test(mailbox)
     with httpx.Client(cookies=cookies) as browser:  # keeps the CSRF cookie, as a browser does
@@ -177,17 +184,8 @@ def test_the_pages_own_stream_brings_each_partial_and_the_page_fetches_nothing(
                     break
     finally:
         stream.close()
-    final = bodies[-1]
-    assert closes_stream(final), f"never final:\n{final}\n{web.log()[-2000:]}"
-    assert "Connected" in final and 'class="sent-folder">Sent<' in final
-    test.refresh_from_db()
-    assert test.status == "connected" and stream.connects == 1
-    # Steps came before the result, and the result within a second of the worker finishing.
-    assert any('data-step="imap-login"' in b and "Connected" not in b for b in bodies)
-    assert arrived - test.finished_at.timestamp() < 1.0
-    steps = [f"{s.protocol}-{s.name}" for s in test.steps.all()]
-    shown = [chunk.split('"')[0] for chunk in final.split('data-step="')[1:]]
-    assert sorted(shown) == sorted(steps) and len(shown) == len(set(shown))
+    final = _assert_pushed_result(web, bodies, test, arrived)
+    assert stream.connects == 1
     # The forms in it carry a token of the page's own CSRF cookie.
     token = cookies[settings.CSRF_COOKIE_NAME]
     values = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', final)
