@@ -228,7 +228,9 @@ def report(results: dict, runs: int, warmup: int, browser_version: str) -> str:
         'servers on 127.0.0.1), click "Connect and test". The clock runs in the page '
         "(performance.timeOrigin + now(), kept across the form's redirect) from the click to the "
         'moment a MutationObserver sees "Connected" enter the DOM. Servers: loopback aiosmtpd '
-        "(STARTTLS) and Dovecot (IMAPS, Sent folder). Floor, alternating with the browser runs: "
+        "(STARTTLS) and Dovecot (IMAPS, Sent folder); the SMTP server does not deliver, so the "
+        "first test's round trip (a test message sent and found, on by default) is off "
+        "(`MAIL_ROUND_TRIP_ON_FIRST_TEST=0`), as the floor has none. Floor, alternating with the browser runs: "
         "smtplib (STARTTLS, AUTH) and imaplib (TLS, LOGIN, LIST) at once in two threads, same "
         f"servers. {runs} runs per tier after {warmup} warm-up runs.",
         "",
