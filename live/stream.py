@@ -115,10 +115,6 @@ def signed_out() -> str:
     return f"retry: {SIGNED_OUT_RETRY_MS}\n\n" + event(SIGNED_OUT)
 
 
-def opening(wanted: list[str]) -> str:
-    return RETRY + burst(wanted)
-
-
 def filled(chunk: str, rendered: tuple[str, bool] | None, clock: Clock) -> str:
     """An event replaced by the page's partial when the stream rendered it
     (live/partial.py); a signed-out answer ends the stream there."""
