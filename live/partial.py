@@ -96,44 +96,18 @@ async def render_asgi(scope: dict, page: tuple[str, str]) -> tuple[str, bool] | 
 
 
 def _render_scope(scope: dict) -> tuple[str, bool] | None:
-    from django.core import signals
     from django.core.handlers.asgi import ASGIRequest, get_script_prefix
     from django.urls import set_script_prefix
 
-    try:
-        handler = _sync_handler()
-        set_script_prefix(get_script_prefix(scope))
-        signals.request_started.send(sender=__name__, scope=scope)
-        response = handler.get_response(ASGIRequest(scope, io.BytesIO()))
-        try:
-            headers = {k.lower(): v for k, v in response.items()}
-            status, body = response.status_code, response.content
-        finally:
-            response.close()  # request_finished: this thread lets its database connection go
-    except Exception:
-        log.warning("live: could not render %s for a stream", scope.get("path"), exc_info=True)
-        return None
-    return answer(status, headers, body)
-
-
-_handler = None
-_handler_lock = threading.Lock()
-
-
-def _sync_handler():
-    """Django's request handling with the middleware loaded for sync code, once."""
-    global _handler
-    from django.core.handlers.wsgi import WSGIHandler
-
-    with _handler_lock:
-        if _handler is None:
-            _handler = WSGIHandler()
-    return _handler
+    set_script_prefix(get_script_prefix(scope))
+    return _render(lambda: ASGIRequest(scope, io.BytesIO()), scope["path"])
 
 
 def render_wsgi(environ: dict, page: tuple[str, str]) -> tuple[str, bool] | None:
     """The same for a stream served by a WSGI server (the tests' live server)."""
-    handler = _sync_handler()
+    from django.core.handlers.wsgi import WSGIRequest, get_script_name
+    from django.urls import set_script_prefix
+
     path, query = page
     request = {
         key: value
@@ -152,20 +126,39 @@ def render_wsgi(environ: dict, page: tuple[str, str]) -> tuple[str, bool] | None
             "wsgi.input": io.BytesIO(),
         }
     )
-    started = {}
+    set_script_prefix(get_script_name(request))
+    return _render(lambda: WSGIRequest(request), path)
 
-    def start_response(status, headers, exc_info=None):
-        started["status"] = int(status.split(" ", 1)[0])
-        started["headers"] = {k.lower(): v for k, v in headers}
+
+def _render(make_request, path: str) -> tuple[str, bool] | None:
+    """One request through Django's sync handler, as a server would make it."""
+    from django.core import signals
 
     try:
-        chunks = handler(request, start_response)
+        handler = _sync_handler()
+        signals.request_started.send(sender=__name__)
+        response = handler.get_response(make_request())
         try:
-            body = b"".join(chunks)
+            headers = {k.lower(): v for k, v in response.items()}
+            status, body = response.status_code, response.content
         finally:
-            if hasattr(chunks, "close"):
-                chunks.close()  # request_finished: this thread lets its database connection go
+            response.close()  # request_finished: this thread lets its database connection go
     except Exception:
         log.warning("live: could not render %s for a stream", path, exc_info=True)
         return None
-    return answer(started.get("status", 500), started.get("headers", {}), body)
+    return answer(status, headers, body)
+
+
+_handler = None
+_handler_lock = threading.Lock()
+
+
+def _sync_handler():
+    """Django's request handling with the middleware loaded for sync code, once."""
+    global _handler
+    from django.core.handlers.wsgi import WSGIHandler
+
+    with _handler_lock:
+        if _handler is None:
+            _handler = WSGIHandler()
+    return _handler
