@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 
-from diagnostics import limits
-from support.roles import landing_url
+from core import limits
+from core.roles import landing_url
 
 from .forms import SignupForm, ThrottledLoginForm, password_hint_attrs
 from .throttle import client_ip, signup_blocked

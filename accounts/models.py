@@ -3,9 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
+from core import crypto
 from diagnostics.net.transport import ServerSettings
-
-from . import crypto
 
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None (unencrypted)")]
 PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]

@@ -7,7 +7,7 @@ lock that person out everywhere.
 
 from django.conf import settings
 
-from diagnostics import limits
+from core import limits
 
 # One address may try a few names (an office behind one NAT, a shared family computer).
 NAMES_PER_ADDRESS = 4

@@ -172,7 +172,7 @@ def run(mailboxes: int, checks: int, runs: int) -> str:
 
     from accounts.models import Mailbox
     from monitoring.models import Check
-    from support.roles import ADMIN, grant
+    from core.roles import ADMIN, grant
 
     timings = seed(mailboxes, checks)
     admin = get_user_model().objects.create_user("bench-admin")

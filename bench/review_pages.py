@@ -46,7 +46,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Mailbox  # noqa: E402
 from diagnostics.models import ConnectionTest, TestError  # noqa: E402
 from review.models import Review  # noqa: E402
-from support.roles import ADMIN, grant  # noqa: E402
+from core.roles import ADMIN, grant  # noqa: E402
 
 PROVIDERS = ["zoho", "gmx", "yahoo", "icloud", "fastmail", "ovh", "ionos", ""]
 CODES = [

@@ -11,7 +11,8 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from . import dispatch, limits
+from core import dispatch, limits
+
 from .config import probe_config
 from .net import directory
 from .net.autodetect import cascade

@@ -7,12 +7,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.crypto import DecryptionError
 from accounts.models import Mailbox
+from core import dispatch, limits
+from core.crypto import DecryptionError
 from live.publish import publish, publish_many
 from mailauth.tokens import credentials_for
 
-from . import deliverability, dispatch, limits
+from . import deliverability
 from .config import probe_config
 from .models import ConnectionTest, TestError, TestStep
 from .net import errors

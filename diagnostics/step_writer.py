@@ -2,7 +2,7 @@
 probe threads hand it their steps, it inserts them in small batches over its own
 connection, then tells the pages watching those tests."""
 
-from emailcenter.batching import BatchWriter
+from core.batching import BatchWriter
 from live.publish import publish_many
 
 BATCH_WAIT = 0.05  # seconds: steps still appear live

@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "diagnostics",
     "review",
     "support",
-    "sharedstate",
+    "core",
     "live",
     "mailauth",
 ]
@@ -161,12 +161,12 @@ REDIS_URL = env("REDIS_URL", default="")
 # What more than one process must see (autodetection answers, rate limits, pauses,
 # throttles) lives where every process sees it, never in one process's memory: Redis
 # when REDIS_URL is set, else the database (the cache table `migrate` creates, and
-# sharedstate's counters).
+# the counters in core).
 if REDIS_URL:
     CACHES = {
         "default": {
             # Logs and answers "missing" instead of raising while Redis is down.
-            "BACKEND": "sharedstate.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default=""),
             # A Redis that does not answer must not stall a page.
@@ -177,7 +177,7 @@ else:
     CACHES = {
         "default": {
             # Answers "missing" instead of raising when its table is not there yet.
-            "BACKEND": "sharedstate.cache.ResilientDatabaseCache",
+            "BACKEND": "core.cache.ResilientDatabaseCache",
             "LOCATION": "shared_cache",
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
@@ -315,7 +315,7 @@ MAIL_ROUND_TRIP_DEADLINE = env.float("MAIL_ROUND_TRIP_DEADLINE", default=60.0)
 MAIL_ROUND_TRIP_ON_FIRST_TEST = env.bool("MAIL_ROUND_TRIP_ON_FIRST_TEST", default=True)
 # The host a custom open/click tracking domain must be a CNAME of (empty: no custom domains).
 TRACKING_CNAME_TARGET = env("TRACKING_CNAME_TARGET", default="")
-# Connection-test limits (per hour unless noted), counted by sharedstate.counters (every process together).
+# Connection-test limits (per hour unless noted), counted by core.counters (every process together).
 MAIL_TEST_RATE_WINDOW = env.int("MAIL_TEST_RATE_WINDOW", default=3600)
 MAIL_TEST_RATE_PER_USER = env.int("MAIL_TEST_RATE_PER_USER", default=30)
 MAIL_TEST_RATE_PER_HOST = env.int("MAIL_TEST_RATE_PER_HOST", default=300)

@@ -9,8 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts import crypto
-from diagnostics import dispatch
+from core import crypto, dispatch
 from diagnostics.config import probe_config
 from diagnostics.net import errors
 from live.publish import publish

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts import crypto
+from core import crypto
 from diagnostics.net import errors
 
 from . import rows as R

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from diagnostics import limits
+from core import limits
 from diagnostics.net import errors
 from diagnostics.net.runner import CONNECTED, run_probes
 from diagnostics.net.transport import ServerSettings

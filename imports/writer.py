@@ -9,7 +9,7 @@ results costs the page one refresh, not one per row.
 from django.db import transaction
 from django.utils import timezone
 
-from emailcenter.batching import BatchWriter
+from core.batching import BatchWriter
 from live.publish import publish_many
 
 from . import rows as R

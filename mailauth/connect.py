@@ -16,8 +16,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from accounts import crypto
 from accounts.models import Mailbox
+from core import crypto
 from diagnostics.flows import start_test
 
 from . import client

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from accounts import crypto
+from core import crypto
 
 
 class OAuthCredential(models.Model):

@@ -4,8 +4,8 @@ tokens go with the row."""
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from accounts import crypto
 from accounts.models import Mailbox
+from core import crypto
 
 from . import client, providers
 from .models import OAuthCredential

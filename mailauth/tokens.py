@@ -24,7 +24,7 @@ from .models import OAuthCredential
 def credentials_for(mailbox: Mailbox):
     """The mailbox's password, or a Bearer with a fresh access token for OAuth mailboxes.
 
-    Raises accounts.crypto.DecryptionError when a stored secret cannot be decrypted.
+    Raises core.crypto.DecryptionError when a stored secret cannot be decrypted.
     """
     if mailbox.auth_method != Mailbox.AuthMethod.OAUTH:
         return mailbox.get_password()

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from accounts import crypto
+from core import crypto
 
 
 class State(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
-from support.roles import ADMIN, role_required
+from core.roles import ADMIN, role_required
 
 from . import alerts, checks, fleet
 from .forms import BULK_ACTIONS, AlertSettingsForm, FleetFilterForm

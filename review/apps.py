@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 def _admin_may_watch(user, key: str) -> bool:
     """Admins watch any test they open or re-run (the owner's rule is diagnostics')."""
-    from support.roles import ADMIN, has_role
+    from core.roles import ADMIN, has_role
 
     return has_role(user, ADMIN)
 

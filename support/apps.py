@@ -5,15 +5,16 @@ from django.db.models.signals import post_migrate
 def _create_roles(sender, using="default", **kwargs):
     # After every migrate (and every test database flush) the groups exist with
     # exactly their permissions; `manage.py setup_roles` does the same by hand.
-    from .roles import ensure_roles
+    from core.roles import ensure_roles
 
     ensure_roles()
 
 
 def _agent_may_watch(user, key: str) -> bool:
     """Support agents follow a test of a mailbox someone asked them about (a re-run)."""
+    from core.roles import SUPPORT, has_role
+
     from .models import SupportRequest
-    from .roles import SUPPORT, has_role
 
     if not (key.isdigit() and len(key) < 19) or not has_role(user, SUPPORT):
         return False

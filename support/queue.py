@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.roles import ADMIN, SUPPORT, has_role, holders, role_required
 from diagnostics.models import ConnectionTest
 from diagnostics.net.errors import CATALOGUE
 from live import page as live_page
@@ -16,7 +17,6 @@ from live import page as live_page
 from . import flows
 from .forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, StatusForm
 from .models import SavedReply, SupportRequest
-from .roles import ADMIN, SUPPORT, has_role, holders, role_required
 
 PAGE_SIZE = 50
 Status = SupportRequest.Status

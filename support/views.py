@@ -7,12 +7,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.roles import SUPPORT, has_role
 from diagnostics.models import ConnectionTest
 
 from . import flows
 from .forms import FollowUpForm, RequestForm
 from .models import Screenshot, SupportRequest
-from .roles import SUPPORT, has_role
 
 SCREENSHOT_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; frame-ancestors 'none'; sandbox"
 

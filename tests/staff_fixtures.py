@@ -8,8 +8,8 @@ import io
 import pytest
 from PIL import Image
 
+from core.roles import ADMIN, SUPPORT, grant
 from diagnostics.models import ConnectionTest, TestError, TestStep
-from support.roles import ADMIN, SUPPORT, grant
 
 PASSWORD = "Hunter2-Pässwörd-XYZ"  # every test mailbox's password; must never show up anywhere
 

@@ -21,7 +21,7 @@ APP_DIRS = tuple(
         "live",
         "mailauth",
         "review",
-        "sharedstate",
+        "core",
         "support",
     )
 )

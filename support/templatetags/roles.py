@@ -1,7 +1,7 @@
 from django import template
 
-from support.roles import has_role as _has_role
-from support.roles import landing_url
+from core.roles import has_role as _has_role
+from core.roles import landing_url
 
 register = template.Library()
 

@@ -70,7 +70,7 @@ def test_a_provider_that_needs_sso_replaces_the_fields_and_the_next_address_brin
 
 def test_the_hint_gives_up_at_the_deadline_instead_of_waiting_forever(client_a, settings, monkeypatch):
     settings.DNS_NAMESERVERS = ["127.0.0.1:9"]  # a domain worth looking up; nothing answers
-    monkeypatch.setattr("diagnostics.dispatch.send", lambda task, *args: None)
+    monkeypatch.setattr("core.dispatch.send", lambda task, *args: None)
     domain = f"slow-{uuid.uuid4().hex[:8]}.test"  # answers and lookups are kept per domain
     pending = data_island(_hint(client_a, email=f"jane@{domain}").content.decode())
     assert pending["pending"] and pending["topic"] == f"detect-{domain}"

@@ -3,8 +3,8 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from accounts import crypto
 from accounts.models import Mailbox
+from core import crypto
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Mailbox
-from diagnostics import dispatch, tasks
+from core import dispatch
+from diagnostics import tasks
 
 from .pages import data_island, submitted_values
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from support.roles import ADMIN, SUPPORT, grant
+from core.roles import ADMIN, SUPPORT, grant
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import Mailbox
+from core import dispatch
 from diagnostics import autodetection as service
-from diagnostics import dispatch, tasks
+from diagnostics import tasks
 from tests.accounts.pages import data_island
 
 from .conftest import autoconfig_xml, web_host

@@ -3,7 +3,7 @@ serious or critical axe-core finding (screenshots in var/screenshots/ux-*)."""
 
 import pytest
 
-from support.roles import ADMIN, grant
+from core.roles import ADMIN, grant
 from tests.browser.a11y import check_page
 from tests.browser.test_ux_pages import PASSWORD, log_in, world  # noqa: F401
 from tests.staff_fixtures import make_failed_test, media_root  # noqa: F401

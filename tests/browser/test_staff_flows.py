@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from accounts.models import Mailbox
-from support.roles import ADMIN, SUPPORT, grant
+from core.roles import ADMIN, SUPPORT, grant
 from tests.browser.test_flows import PASSWORD, fill_connect_form, sign_up
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]

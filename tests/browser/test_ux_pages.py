@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Mailbox
+from core.roles import ADMIN, SUPPORT, grant
 from support import flows
 from support.forms import ScreenshotsField
 from support.models import SavedReply
-from support.roles import ADMIN, SUPPORT, grant
 from tests.browser.a11y import check_page
 from tests.staff_fixtures import image_bytes, make_failed_test, media_root  # noqa: F401
 

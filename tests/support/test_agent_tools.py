@@ -7,11 +7,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.roles import SUPPORT, grant
 from diagnostics.models import ConnectionTest
 from support import flows
 from support.forms import ScreenshotsField
 from support.models import InternalNote, SavedReply, SupportRequest
-from support.roles import SUPPORT, grant
 from tests.live.pages import closes_stream, stream_topics
 from tests.staff_fixtures import image_bytes
 

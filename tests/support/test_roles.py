@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
-from support.roles import ADMIN, ROLES, SUPPORT, has_role
+from core.roles import ADMIN, ROLES, SUPPORT, has_role
 
 pytestmark = pytest.mark.django_db
 

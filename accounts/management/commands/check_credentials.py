@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import crypto
 from accounts.models import Mailbox
+from core import crypto
 from mailauth.models import OAuthCredential
 
 

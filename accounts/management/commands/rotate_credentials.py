@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import crypto
 from accounts.models import Mailbox
+from core import crypto
 from mailauth.models import OAuthCredential
 
 

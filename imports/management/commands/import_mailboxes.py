@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import crypto
+from core import crypto
 from diagnostics.config import probe_config
 from imports import checking, csvfile, detect, probe, saving
 from imports import rows as R

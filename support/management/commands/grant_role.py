@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from support.roles import ROLES, grant, revoke
+from core.roles import ROLES, grant, revoke
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 """Run as a separate process: set Django up, say "ready", wait for the go file, then
-count one key N times through sharedstate.counters; print when it counted
+count one key N times through core.counters; print when it counted
 ("span START END") and each returned count, one a line.
 
-    python -m tests.shared_state.count_hits KEY N GO_FILE
+    python -m tests.core.count_hits KEY N GO_FILE
 """
 
 import os
@@ -21,7 +21,7 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from sharedstate import counters
+    from core import counters
 
     connection.ensure_connection()
     counters.count(key, WINDOW)  # connected to Redis too, when that is the store

@@ -12,8 +12,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 
-import sharedstate.cache
-from sharedstate.outage import Outage
+import core.cache
+from core.outage import Outage
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +22,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def missing_table(settings, monkeypatch):
     settings.CACHES = {
-        "default": {"BACKEND": "sharedstate.cache.ResilientDatabaseCache", "LOCATION": "no_such_cache"}
+        "default": {"BACKEND": "core.cache.ResilientDatabaseCache", "LOCATION": "no_such_cache"}
     }
-    log = Outage(logging.getLogger("sharedstate.cache"), "Database cache")
-    monkeypatch.setattr(sharedstate.cache, "db_outage", log)
+    log = Outage(logging.getLogger("core.cache"), "Database cache")
+    monkeypatch.setattr(core.cache, "db_outage", log)
     return caches["default"]
 
 
 def test_the_default_tier_caches_in_a_table_every_migrate_makes(settings):
     if settings.REDIS_URL:
         pytest.skip("tier 1: with Redis the cache is Redis")
-    assert settings.CACHES["default"]["BACKEND"] == "sharedstate.cache.ResilientDatabaseCache"
+    assert settings.CACHES["default"]["BACKEND"] == "core.cache.ResilientDatabaseCache"
     assert "shared_cache" in connection.introspection.table_names()
     cache = caches["default"]
     cache.set("shared-state-probe", {"imap": "imap.fastmail.com"}, 60)
@@ -43,7 +43,7 @@ def test_the_default_tier_caches_in_a_table_every_migrate_makes(settings):
 
 
 def test_migrate_makes_the_table_again_when_it_is_missing(settings):
-    backend = "sharedstate.cache.ResilientDatabaseCache"
+    backend = "core.cache.ResilientDatabaseCache"
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "new_cache"}}
     assert "new_cache" not in connection.introspection.table_names()
     call_command("migrate", verbosity=0)
@@ -52,7 +52,7 @@ def test_migrate_makes_the_table_again_when_it_is_missing(settings):
 
 def test_a_missing_table_answers_missing_and_logs_once(missing_table, caplog):
     cache = missing_table
-    with caplog.at_level(logging.WARNING, logger="sharedstate"):
+    with caplog.at_level(logging.WARNING, logger="core"):
         assert cache.get("k", "fallback") == "fallback"
         assert cache.add("k", 1) is True
         cache.set("k", 1)

@@ -8,10 +8,10 @@ import uuid
 import pytest
 from django.core.cache import caches
 
-import sharedstate.cache
+import core.cache
 from accounts.models import Mailbox
+from core.outage import Outage
 from diagnostics.flows import QUEUE_DOWN
-from sharedstate.outage import Outage
 
 from .processes import Visitor, mailbox_id
 
@@ -22,21 +22,19 @@ PASSWORD = "correct horse battery"
 def dead_redis_cache(settings, closed_port, monkeypatch):
     settings.CACHES = {
         "default": {
-            "BACKEND": "sharedstate.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
-    monkeypatch.setattr(
-        sharedstate.cache, "outage", Outage(logging.getLogger("sharedstate.cache"), "Redis cache")
-    )
+    monkeypatch.setattr(core.cache, "outage", Outage(logging.getLogger("core.cache"), "Redis cache"))
     return caches["default"]
 
 
 def test_the_cache_answers_missing_instead_of_raising_and_logs_once(dead_redis_cache, caplog):
     cache = dead_redis_cache
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="sharedstate"):
+    with caplog.at_level(logging.WARNING, logger="core"):
         assert cache.get("k", "fallback") == "fallback"
         assert cache.get_many(["a", "b"]) == {}
         assert "k" not in cache

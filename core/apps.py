@@ -13,9 +13,15 @@ def create_cache_table(using="default", **kwargs) -> None:
     call_command("createcachetable", database=using, verbosity=0)
 
 
-class SharedStateConfig(AppConfig):
-    name = "sharedstate"
-    verbose_name = "State every process shares"
+class CoreConfig(AppConfig):
+    """The ground floor: what every app uses, importing no app.
+
+    Its label stays "sharedstate", the name its tables and migrations were made under.
+    """
+
+    name = "core"
+    label = "sharedstate"
+    verbose_name = "Shared ground floor"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -1,6 +1,6 @@
 """Limits that keep our workers from becoming a scanner or a password-guessing tool.
 
-Counters are sharedstate's: Redis when configured, else the database, so that every
+Counters live in core.counters: Redis when configured, else the database, so that every
 web process and worker counts together. Keys hold hashes, never raw user names or
 addresses.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from sharedstate import counters
+from core import counters
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from sharedstate import counters
-from sharedstate.models import Counter
-from sharedstate.outage import Outage
+from core import counters
+from core.models import Counter
+from core.outage import Outage
 from tests.conftest import ROOT, app_env
 
 from .count_hits import WINDOW
@@ -26,7 +26,7 @@ STORES = [
 
 
 def _hits_from(env: dict, key: str, n: int, go: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "tests.shared_state.count_hits", key, str(n), str(go)]
+    command = [sys.executable, "-m", "tests.core.count_hits", key, str(n), str(go)]
     with open(log, "wb") as err:  # a file, not a pipe: its logging can never block it
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
 
@@ -114,16 +114,14 @@ def test_redis_keys_expire_after_their_window():
 def test_with_redis_down_counters_allow_and_log_once(settings, closed_port, monkeypatch, caplog):
     settings.CACHES = {
         "default": {
-            "BACKEND": "sharedstate.cache.ResilientRedisCache",
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
-    monkeypatch.setattr(
-        counters, "outage", Outage(logging.getLogger("sharedstate.counters"), "Redis counters")
-    )
+    monkeypatch.setattr(counters, "outage", Outage(logging.getLogger("core.counters"), "Redis counters"))
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="sharedstate"):
+    with caplog.at_level(logging.WARNING, logger="core"):
         assert [counters.hit("down", 60) for _ in range(5)] == [0] * 5
         assert counters.count("down", 60) == 0
         counters.reset("down", 60)
