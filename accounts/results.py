@@ -113,7 +113,6 @@ class Result:
     action: str = ""  # password, reconnect, fix, folder, retest, edit, or nothing
     folders: list[str] = field(default_factory=list)
     progress: list[Progress] = field(default_factory=list)
-    round_trip: bool = False  # a running test that sends itself a message (the capability panel shows it)
 
     @property
     def tone(self) -> str:
@@ -130,11 +129,11 @@ class Result:
     @property
     def shows_capabilities(self) -> bool:
         """What the mailbox can do is worth a panel once the servers let us in: after a
-        login failure it would be a page of unknowns between the person and the fix.
-        While a test runs, only when it runs the round trip (whose steps show there):
-        the panel of an earlier test would read as this test's."""
+        login failure it would be a page of unknowns between the person and the fix, and
+        while a test runs the panel of an earlier test would read as this test's. (Tests
+        from before the round trip followed the verdict failed on a delivery problem.)"""
         if self.state in (UNTESTED, QUEUED, RUNNING):
-            return self.round_trip
+            return False
         if self.state != FAILED:  # connected or almost done
             return True
         return any(
@@ -359,7 +358,7 @@ def summarize(
             "Waiting for a test worker…" if state == QUEUED else "Checking that we can send and receive…"
         )
         lines = progress(test, steps, snapshot, now) if state == RUNNING else []
-        return Result(state, headline, progress=lines, round_trip=bool(test.round_trip_requested))
+        return Result(state, headline, progress=lines)
     if status == "connected":
         return Result(CONNECTED, "Sending and receiving work.")
     if _is_almost(test, test_errors):

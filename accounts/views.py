@@ -220,7 +220,7 @@ def _detail_context(mailbox: Mailbox) -> dict:
         "provider": providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email),
         # Pushed changes while the test runs (another tab may also start a newer one).
         "live": None
-        if test is None or test.is_final
+        if test is None or test.settled
         else live_page.watch(
             [f"test-{test.pk}", f"mailbox-{mailbox.pk}"],
             reverse("mailbox_status", args=[mailbox.pk]),
@@ -242,9 +242,10 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     ctx = _detail_context(mailbox)
     response = render(request, "accounts/mailbox_detail.html#test_status", ctx)
-    if ctx["live"] is None and request.htmx:
+    if request.htmx and (ctx["test"] is None or ctx["test"].is_final):
         # The result may start (or end) the mailbox's health checks: the panel beside it
-        # follows, so that it never says "once the mailbox is connected" next to Connected.
+        # follows, so that it never says "once the mailbox is connected" next to Connected
+        # (from the verdict on: the delivery check after it may keep the page listening).
         # Without the request: its context processors already ran for this answer.
         panel = {"mailbox": mailbox, "oob": True, "csrf_token": get_token(request)}
         response.content += render_to_string("monitoring/_health.html", panel).encode()

@@ -113,27 +113,21 @@ def _claim(test_id: int) -> ConnectionTest | None:
 
 
 def _finish(
-    test: ConnectionTest, status: str, sent_folder: str, reports: list[ErrorReport], touch_mailbox=True
+    test: ConnectionTest,
+    status: str,
+    sent_folder: str,
+    reports: list[ErrorReport],
+    touch_mailbox=True,
+    fields: tuple = (),
 ) -> None:
+    """Write the verdict (with `fields` of the test set by the caller) and tell the pages."""
     now = timezone.now()
     with transaction.atomic():
-        TestError.objects.bulk_create(
-            TestError(
-                test=test,
-                code=r.code,
-                reason=r.reason,
-                protocol=r.protocol,
-                step=r.step,
-                detail=r.detail,
-                server_reply=r.server_reply,
-                suggestion=r.suggestion,
-            )
-            for r in reports
-        )
+        TestError.save_reports(test, reports)
         test.status = status
         test.sent_folder = sent_folder
         test.finished_at = now
-        test.save(update_fields=["status", "sent_folder", "finished_at"])
+        test.save(update_fields=["status", "sent_folder", "finished_at", *fields])
         _changed(test)
         if not touch_mailbox:
             return
@@ -146,7 +140,9 @@ def _finish(
 
 
 def execute_test(test_id: int) -> None:
-    """Run a queued test, writing each step as it happens."""
+    """Run a queued test, writing each step as it happens. The verdict is written (and
+    pushed) the moment both logins and the Sent folder's discovery end; the round trip,
+    when asked for, follows as a phase of its own that never changes the verdict."""
     test = _claim(test_id)
     if test is None:
         return
@@ -172,30 +168,72 @@ def execute_test(test_id: int) -> None:
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
     checks = deliverability.begin(mailbox, config)  # DNS checks run while the probes do
-    if connection.in_atomic_block:
-        # Called inside a transaction (tests, shell): other connections cannot see this
-        # test's row yet, so keep the steps and write them here at the end.
-        buffered: list = []
-        diagnosis = run_probes(
-            smtp, imap, password, config, on_step=buffered.append, preferred_sent=preferred
-        )
-        deliverability.finish(checks, test, diagnosis, smtp, imap, password, buffered.append)
-        TestStep.objects.bulk_create(TestStep(test=test, **step.as_dict()) for step in buffered)
-        _changed(test, mailbox_too=False)
-    else:
-        # No database connection is held while we wait on mail servers: steps go through
-        # the worker's single step writer, so hundreds of tests can wait at once.
-        connection.close()
-        on_step = lambda step: writer.put(test.pk, step)  # noqa: E731
-        diagnosis = run_probes(smtp, imap, password, config, on_step=on_step, preferred_sent=preferred)
-        deliverability.finish(checks, test, diagnosis, smtp, imap, password, on_step)
-        writer.flush()
-    del password
+    steps = _Steps(test)
+    diagnosis = run_probes(smtp, imap, password, config, on_step=steps.put, preferred_sent=preferred)
+    steps.flush()  # the login steps are in before the verdict that ends them
     _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
-    test.save(update_fields=["transcript", "folders", *deliverability.store(test, diagnosis)])
-    _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
+    round_trip = test.round_trip_requested and diagnosis.status == CONNECTED
+    fields = deliverability.store_verdict(test, diagnosis, checks, round_trip)
+    _finish(
+        test,
+        diagnosis.status,
+        diagnosis.sent_folder,
+        diagnosis.errors,
+        fields=("transcript", "folders", *fields),
+    )
+    if test.checks_until is not None:
+        _after_verdict(test, checks, diagnosis, smtp, imap, password, steps)
+    del password
+
+
+def _after_verdict(test, checks, diagnosis, smtp, imap, password, steps) -> None:
+    """The round trip and the DNS answers, each written when it ends; whatever happens,
+    the phase ends visibly (never a panel that checks forever)."""
+    if steps.buffered is None:
+        connection.close()  # the round trip waits up to a minute: hold no connection meanwhile
+    try:
+        fields, reports = deliverability.after_verdict(
+            test, checks, diagnosis, smtp, imap, password, steps.put
+        )
+        steps.flush()
+    except Exception:
+        log.exception("the checks after test %s's verdict broke off", test.pk)
+        fields, reports = deliverability.delivery_failed(test), []
+    with transaction.atomic():
+        TestError.save_reports(test, reports)
+        test.save(update_fields=fields)
+        _changed(test)
+
+
+class _Steps:
+    """Where a test's steps go as they happen. Inside a transaction (tests, shell) other
+    connections cannot see the test's row yet, so they are kept and written on flush;
+    otherwise no database connection is held while we wait on mail servers: the worker's
+    single step writer takes them, so hundreds of tests can wait at once."""
+
+    def __init__(self, test: ConnectionTest):
+        self.test_id = test.pk
+        self.buffered: list | None = [] if connection.in_atomic_block else None
+        if self.buffered is None:
+            connection.close()
+
+    def put(self, step) -> None:
+        if self.buffered is None:
+            writer.put(self.test_id, step)
+        else:
+            self.buffered.append(step)
+
+    def flush(self) -> None:
+        if self.buffered is None:
+            writer.flush()
+            return
+        TestStep.objects.bulk_create(
+            TestStep(test_id=self.test_id, **step.as_dict()) for step in self.buffered
+        )
+        self.buffered.clear()
+        publish(f"test-{self.test_id}")
 
 
 def _record_logins(mailbox: Mailbox, diagnosis) -> None:
@@ -233,8 +271,27 @@ def reap_stuck_tests() -> int:
             report = ErrorReport(errors.TIMEOUT, "worker", REAPED, reason="stuck")
             _finish(fresh, ConnectionTest.Status.FAILED, "", [report])
             count += 1
+    count += _reap_stuck_checks()
     if count:
         log.warning("reaped %s stuck connection test(s)", count)
+    return count
+
+
+def _reap_stuck_checks() -> int:
+    """Delivery checks past their deadline end as failed (the page already says so, worked
+    out when it is read; this makes it true for the mailbox's state too)."""
+    count = 0
+    for test in ConnectionTest.objects.filter(checks_until__lt=timezone.now()):
+        with transaction.atomic():
+            fresh = ConnectionTest.objects.select_for_update().filter(
+                pk=test.pk, checks_until__lt=timezone.now()
+            )
+            fresh = fresh.first()
+            if fresh is None:
+                continue
+            fresh.save(update_fields=deliverability.delivery_failed(fresh))
+            _changed(fresh)
+            count += 1
     return count
 
 

@@ -28,7 +28,11 @@ def _test_changes(key: str) -> list:
 
     if not _is_id(key):
         return []
-    test = ConnectionTest.objects.filter(pk=key).only("status", "created_at", "deadline_at").first()
+    test = (
+        ConnectionTest.objects.filter(pk=key)
+        .only("status", "created_at", "deadline_at", "checks_until")
+        .first()
+    )
     return test.changes_by_itself_at() if test is not None else []
 
 

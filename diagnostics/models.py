@@ -3,8 +3,24 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .net import errors
+
+
+class Delivery(models.TextChoices):
+    """A test's delivery check (the round trip), in the order it goes through them."""
+
+    CHECKING = "checking", _("Checking delivery")
+    DELIVERED = "delivered", _("Delivered to the inbox")
+    DELIVERED_TO_SPAM = "delivered_to_spam", _("Delivered to spam")
+    NOT_DELIVERED = "not_delivered", _("Not delivered")
+    FAILED = "failed", _("Delivery check failed")
+    SKIPPED = "skipped", _("Not run")
+
+
+# Outcomes that deserve a warning beside Connected.
+DELIVERY_PROBLEMS = (Delivery.DELIVERED_TO_SPAM, Delivery.NOT_DELIVERED, Delivery.FAILED)
 
 
 class ConnectionTest(models.Model):
@@ -40,6 +56,13 @@ class ConnectionTest(models.Model):
     round_trip = models.JSONField(null=True, blank=True)
     domain_checks = models.JSONField(null=True, blank=True)
     tracking_check = models.JSONField(null=True, blank=True)
+    # The round trip runs after the verdict (the test is already Connected): its outcome is a
+    # warning beside the verdict, never a change of it. Empty: this test did not run one.
+    delivery_status = models.CharField(max_length=20, choices=Delivery, blank=True, default="")
+    # While the checks that follow the verdict (the round trip, the sender domain's DNS)
+    # run: when they must have ended. Null once they have (or when there were none).
+    checks_until = models.DateTimeField(null=True, blank=True)
+    delivery_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -94,9 +117,34 @@ class ConnectionTest(models.Model):
             and timezone.now() - self.created_at > self.WAITING_NOTICE_AFTER
         )
 
+    @property
+    def checking(self) -> bool:
+        """The checks after the verdict (round trip, DNS) are still running, in time."""
+        return self.checks_until is not None and self.checks_until > timezone.now()
+
+    @property
+    def settled(self) -> bool:
+        """Nothing about this test will change any more: the page stops listening."""
+        return self.is_final and not self.checking
+
+    @property
+    def effective_delivery(self) -> str:
+        """The delivery check as a person sees it: one that outlived its deadline failed."""
+        if self.delivery_status == Delivery.CHECKING and not self.checking:
+            return Delivery.FAILED
+        return self.delivery_status
+
+    @property
+    def delivery_wait_seconds(self) -> int:
+        """The wait this test's round trip applies (stored with it, else the setting)."""
+        stored = (self.round_trip or {}).get("wait_seconds")
+        return round(stored if stored is not None else settings.MAIL_ROUND_TRIP_DEADLINE)
+
     def changes_by_itself_at(self) -> list:
         """When the page's view of this test changes with no write at all (the
         "no worker yet" notice, the deadline), so that a page waiting on it re-reads then."""
+        if self.status in self.FINAL and self.checks_until is not None:
+            return [self.checks_until]
         if self.status in self.FINAL or self.deadline_at is None:
             return []
         if self.status == self.Status.QUEUED:
@@ -104,12 +152,9 @@ class ConnectionTest(models.Model):
         return [self.deadline_at]
 
     def default_deadline(self):
-        # Both protocols run at once, so one probe deadline plus a margin for queueing;
-        # the round trip then waits for its message, and has its own sessions to open.
-        seconds = settings.MAIL_PROBE_DEADLINE * 2 + 30
-        if self.round_trip_requested:
-            seconds += round_trip_budget()
-        return timezone.now() + timedelta(seconds=seconds)
+        # Both protocols run at once, so one probe deadline plus a margin for queueing. The
+        # verdict is written then; the round trip has a deadline of its own (checks_until).
+        return timezone.now() + timedelta(seconds=settings.MAIL_PROBE_DEADLINE * 2 + 30)
 
 
 def round_trip_budget() -> float:
@@ -131,6 +176,13 @@ class MailboxVerification(models.Model):
     sent_filing_checked_at = models.DateTimeField(null=True, blank=True)
     # A custom open/click tracking host (a CNAME of TRACKING_CNAME_TARGET); empty: none.
     tracking_domain = models.CharField(max_length=253, blank=True)
+    # The newest finished delivery check (round trip) of any of the mailbox's tests: what a
+    # mailbox's state reads for its delivery warning. Empty: never checked.
+    delivery_status = models.CharField(max_length=20, choices=Delivery, blank=True, default="")
+    delivery_checked_at = models.DateTimeField(null=True, blank=True)
+    delivery_test = models.ForeignKey(
+        ConnectionTest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -179,6 +231,23 @@ class TestError(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.protocol})"
+
+    @classmethod
+    def save_reports(cls, test: ConnectionTest, reports) -> None:
+        """A test's errors (diagnostics.net.errors.ErrorReport) as rows."""
+        cls.objects.bulk_create(
+            cls(
+                test=test,
+                code=r.code,
+                reason=r.reason,
+                protocol=r.protocol,
+                step=r.step,
+                detail=r.detail,
+                server_reply=r.server_reply,
+                suggestion=r.suggestion,
+            )
+            for r in reports
+        )
 
     @property
     def kind(self) -> errors.ErrorKind:

@@ -58,35 +58,63 @@ class Verification:
         on_step=None,
     ) -> None:
         """Run the round trip when asked for and logged in, and put every result (and the
-        round trip's steps, transcript and errors) into the diagnosis."""
-        result: RoundTrip | None = None
+        round trip's steps, transcript and errors) into the diagnosis: a round trip that
+        found a problem fails it (`manage.py diagnose --round-trip`)."""
+        result = None
         if round_trip:
-            result = RoundTrip()  # skipped: the login test failed
-            if diagnosis.status == CONNECTED:
-                emit = on_step if on_step is not None else (lambda step: None)
-                result = run_round_trip(
-                    smtp,
-                    imap,
-                    secret,
-                    self.config,
-                    self.address,
-                    wait_seconds,
-                    emit,
-                    diagnosis.redact,
-                    sent_folder=diagnosis.sent_folder,
-                )
-            diagnosis.round_trip = result.as_dict()
-            if result.status != SKIPPED:
-                diagnosis.steps.extend(result.steps)
-                diagnosis.transcripts["delivery"] = result.transcript
-            for protocol, error in result.errors:
-                diagnosis.errors.append(_report(error, protocol, diagnosis.redact))
+            result = self.round_trip(diagnosis, smtp, imap, secret, wait_seconds, on_step)
+            self.add_round_trip(diagnosis, result)
             if result.errors:
                 diagnosis.status = FAILED
-        if self._thread is not None:
-            self._thread.join(self.config.timeout * 15)
-            domain = self._dns.get("domain")
-            if domain is not None and result is not None and result.dkim_signatures:
-                domain = recheck_dkim(domain, self.domain, self.provider, self.config, result.dkim_signatures)
-            diagnosis.domain = domain
-            diagnosis.tracking = self._dns.get("tracking")
+        self.finish_dns(diagnosis, result)
+
+    def round_trip(
+        self,
+        diagnosis: Diagnosis,
+        smtp: ServerSettings,
+        imap: ServerSettings,
+        secret,
+        wait_seconds,
+        on_step=None,
+    ) -> RoundTrip:
+        """The round trip after the login test: skipped unless it connected."""
+        if diagnosis.status != CONNECTED:
+            return RoundTrip()
+        return run_round_trip(
+            smtp,
+            imap,
+            secret,
+            self.config,
+            self.address,
+            wait_seconds,
+            on_step if on_step is not None else (lambda step: None),
+            diagnosis.redact,
+            sent_folder=diagnosis.sent_folder,
+        )
+
+    @staticmethod
+    def add_round_trip(diagnosis: Diagnosis, result: RoundTrip) -> None:
+        """The round trip's result, steps, transcript and errors, into the diagnosis
+        (its status is left to the caller)."""
+        diagnosis.round_trip = result.as_dict()
+        if result.status != SKIPPED:
+            diagnosis.steps.extend(result.steps)
+            diagnosis.transcripts["delivery"] = result.transcript
+        for protocol, error in result.errors:
+            diagnosis.errors.append(_report(error, protocol, diagnosis.redact))
+
+    @property
+    def dns_done(self) -> bool:
+        return self._thread is None or not self._thread.is_alive()
+
+    def finish_dns(self, diagnosis: Diagnosis, result: RoundTrip | None = None) -> None:
+        """Wait for the DNS answers and put them into the diagnosis (with the DKIM
+        selector the round trip's message named, when it found one)."""
+        if self._thread is None:
+            return
+        self._thread.join(self.config.timeout * 15)
+        domain = self._dns.get("domain")
+        if domain is not None and result is not None and result.dkim_signatures:
+            domain = recheck_dkim(domain, self.domain, self.provider, self.config, result.dkim_signatures)
+        diagnosis.domain = domain
+        diagnosis.tracking = self._dns.get("tracking")

@@ -178,6 +178,9 @@ def diagnose(options: dict, password: str, oauth: bool = False) -> dict:
         # The sender domain's DNS is read while the login test runs.
         checks = Verification(email, provider, config, smtp_host=smtp.host)
     diagnosis: Diagnosis = run_probes(smtp, imap, secret, config)
+    # The logins' verdict, as the mailbox page shows it; `status` (and the exit status) also
+    # count the round trip's outcome when it was asked for, as they always have.
+    out["verdict"] = diagnosis.status
     if checks is not None:
         checks.finish(
             diagnosis, smtp, imap, secret, round_trip=True, wait_seconds=settings.MAIL_ROUND_TRIP_DEADLINE
