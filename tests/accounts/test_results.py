@@ -356,21 +356,131 @@ def test_the_capability_panel_stays_out_of_a_login_failure_and_shows_a_delivery_
     assert _summary(mailbox, _test(mailbox, status="connected", sent_folder="Sent")).shows_capabilities
 
 
-def test_a_running_test_shows_the_capability_panel_only_when_it_runs_the_round_trip(
-    client_a, user, make_mailbox
-):
+def test_a_running_test_never_shows_the_capability_panel(client_a, user, make_mailbox):
     mailbox = make_mailbox(user, **ICLOUD)
     # An earlier test found the capabilities: they must not read as the running test's.
     _test(mailbox, status="connected", sent_folder="Sent", capabilities={"imap": ["IDLE"]})
     deadline = timezone.now() + timedelta(minutes=1)
-    running = _test(mailbox, status="running", deadline_at=deadline)
-    assert not _summary(mailbox, running).shows_capabilities
-    assert 'id="capabilities"' not in _page(client_a, mailbox)
+    for round_trip in (False, True):  # the round trip runs after the verdict, not before it
+        running = _test(mailbox, status="running", deadline_at=deadline, round_trip_requested=round_trip)
+        assert not _summary(mailbox, running).shows_capabilities
+        page = _page(client_a, mailbox)
+        assert 'id="capabilities"' not in page and 'id="delivery"' not in page
 
-    with_trip = _test(mailbox, status="running", deadline_at=deadline, round_trip_requested=True)
-    assert _summary(mailbox, with_trip).shows_capabilities
+
+CAPS = {
+    "smtp": ["AUTH PLAIN LOGIN", "SIZE 35882577", "8BITMIME", "PIPELINING", "SMTPUTF8"],
+    "imap": ["IMAP4rev1", "IDLE", "CONDSTORE", "UIDPLUS", "MOVE", "SPECIAL-USE"],
+    "inbox": {"readable": True, "messages": 3, "uidvalidity": 1733500000, "uidnext": 4},
+}
+DOMAIN = {
+    "spf": {"status": "missing", "detail": "No SPF record.", "advice": "Add one.",
+            "fix": {"type": "TXT", "name": "icloud.com", "value": "v=spf1 include:icloud.com ~all"}},
+    "dmarc": {"status": "missing", "detail": "No DMARC record.", "advice": "Add one.",
+              "fix": {"type": "TXT", "name": "_dmarc.icloud.com", "value": "v=DMARC1; p=none"}},
+    "dkim": {"status": "ok", "detail": "DKIM key published.", "advice": "", "fix": None},
+    "mx": {"status": "ok", "detail": "MX present.", "advice": "", "fix": None},
+}  # fmt: skip
+
+
+def _checking(mailbox, **fields):
+    return _test(
+        mailbox,
+        status="connected",
+        sent_folder="Sent",
+        capabilities=CAPS,
+        round_trip_requested=True,
+        delivery_status="checking",
+        round_trip={"status": "checking", "wait_seconds": 7.0},
+        finished_at=timezone.now(),
+        **fields,
+    )
+
+
+def test_connected_comes_with_a_delivery_panel_that_names_the_wait_it_applies(client_a, user, make_mailbox):
+    mailbox = make_mailbox(user, **ICLOUD)
+    test = _checking(mailbox, checks_until=timezone.now() + timedelta(minutes=1))
+    assert test.is_final and not test.settled  # the verdict is in; the page keeps listening
     page = _page(client_a, mailbox)
-    assert 'id="capabilities"' in page and 'data-trip="running"' in page
+    assert 'class="badge connected"' in page and "Testing…" not in page
+    assert 'data-trip="running"' in page and "Checking delivery…" in page
+    assert "wait up to 7 s for it to arrive" in page and "We wait up to 30 s" not in page
+    assert 'sse-connect="' in page  # still watching: the outcome is pushed
+    assert 'name="round_trip"' not in page  # no form while pushes re-render the panel
+    # Its deadline passes with no worker to say so: the panel says it, and the page stops.
+    ConnectionTest.objects.filter(pk=test.pk).update(checks_until=timezone.now() - timedelta(seconds=1))
+    page = _page(client_a, mailbox)
+    assert "The delivery check did not finish in time." in page and "Checking delivery…" not in page
+    assert 'data-delivery-warning="failed"' in page and 'sse-connect="' not in page
+
+
+@pytest.mark.parametrize(
+    ("trip", "words", "warning"),
+    [
+        (
+            {"status": "delivered", "folder": "INBOX", "latency_ms": 2140, "cleaned_up": True},
+            "Delivered to the inbox in 2.1 s.",
+            None,
+        ),
+        (
+            {"status": "delivered_to_spam", "folder": "Junk", "latency_ms": 900, "cleaned_up": True},
+            "Delivered to spam (Junk) in 0.9 s.",
+            "Delivered to spam",
+        ),
+        (
+            {"status": "not_delivered", "folder": None, "latency_ms": None, "cleaned_up": True},
+            "Not delivered after 60 s.",
+            "Not delivered",
+        ),
+    ],  # fmt: skip
+    ids=["delivered", "spam", "not-delivered"],
+)
+def test_the_delivery_outcome_sits_beside_connected(client_a, user, make_mailbox, trip, words, warning):
+    mailbox = make_mailbox(user, **ICLOUD)
+    _test(
+        mailbox,
+        status="connected",
+        sent_folder="Sent",
+        capabilities=CAPS,
+        round_trip_requested=True,
+        delivery_status=trip["status"],
+        round_trip={**trip, "wait_seconds": 60.0},
+    )
+    page = _page(client_a, mailbox)
+    assert words in page and 'class="badge connected"' in page
+    heading = page.split('id="result-heading"')[1].split("</h2>")[0]
+    assert (warning in heading) if warning else ("badge warn" not in heading)
+    assert "The test message was deleted again." in page
+
+
+def test_the_result_page_speaks_plainly_and_folds_the_servers_words(client_a, user, make_mailbox):
+    mailbox = make_mailbox(user, **ICLOUD)
+    _test(mailbox, status="connected", sent_folder="Sent", capabilities=CAPS, domain_checks=DOMAIN)
+    page = _page(client_a, mailbox)
+    lines = page.split('<ul class="can-do">')[1].split("</ul>")[0]
+    assert "Sends mail, with a copy of each message in" in lines and "Receives mail" in lines
+    assert "Notices replies within seconds." in lines
+    technical = page.split('<details class="technical"')[1]
+    before = page.split('<details class="technical"')[0]
+    for token in ("UIDVALIDITY", "CONDSTORE", "8BITMIME", "PIPELINING", "SPECIAL-USE"):
+        assert token not in before and token in technical
+    assert not technical.startswith(" open")  # folded for people
+    # The sender domain: suggestions in a fold, not red beside Connected.
+    assert "2 suggestions for better delivery" in page
+    fold = page.split('<details class="domain-fold"')[1].split("</details>")[0]
+    assert "v=spf1 include:icloud.com ~all" in fold and not fold.startswith(" open")
+    assert page.count('class="button primary"') + page.count('class="primary"') == 1  # one primary action
+
+
+def test_technical_details_are_open_for_staff(client, make_user, make_mailbox):
+    staff = make_user("stella")
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    mailbox = make_mailbox(staff, **ICLOUD)
+    _test(mailbox, status="connected", sent_folder="Sent", capabilities=CAPS)
+    page = _page(client, mailbox)
+    assert '<details class="technical" open>' in page and "UIDVALIDITY" in page
 
 
 def test_editing_an_oauth_mailbox_leads_to_reconnect_not_a_password_form(client_a, user, make_mailbox):
