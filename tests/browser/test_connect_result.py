@@ -229,3 +229,89 @@ def test_progress_shows_the_step_and_the_outcome_is_announced_once_in_a_region_t
     assert page.evaluate("document.getElementById('result-live').dataset.kept") == "yes"  # the same element
     assert page.inner_text("#result-live") == "Connected: Sending and receiving work."
     assert page.locator("#result-live").count() == 1
+
+
+# Every word of the servers' own (the .token elements) on one line, and no word of the
+# page broken inside: a text node's line boxes split a word when a line ends in a letter
+# and the next one starts with a letter of the same word.
+MID_WORD_BREAKS = """
+() => {
+  const found = [];
+  document.querySelectorAll('#test-status .token').forEach((el) => {
+    const line = parseFloat(getComputedStyle(el).lineHeight) || 20;
+    if (el.getClientRects().length > 1 || el.getBoundingClientRect().height > 1.6 * line) {
+      found.push(el.textContent);
+    }
+  });
+  const walker = document.createTreeWalker(document.querySelector('#test-status'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement || !node.parentElement.offsetParent) continue;
+    const text = node.textContent;
+    const range = document.createRange();
+    let top = null;
+    for (let i = 0; i < text.length; i++) {
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (!rect.height) continue;
+      if (top !== null && rect.top > top + 2 && /\\w/.test(text[i]) && i > 0 && /\\w/.test(text[i - 1])) {
+        found.push(text.slice(Math.max(0, i - 8), i + 8));
+      }
+      top = rect.top;
+    }
+  }
+  return found;
+}
+"""
+
+
+def test_the_connected_page_at_390_px_folds_the_servers_words_and_breaks_none(watched, app, person):
+    mailbox = Mailbox(user=person, email="casey@example.test", smtp_host="127.0.0.1", imap_host="127.0.0.1")
+    mailbox.set_password(PASSWORD)
+    mailbox.save()
+    ConnectionTest.objects.create(
+        mailbox=mailbox,
+        status="connected",
+        sent_folder="Gesendete Elemente",
+        settings=mailbox.settings_snapshot(),
+        capabilities={
+            "smtp": ["AUTH PLAIN LOGIN XOAUTH2", "SIZE 35882577", "8BITMIME", "PIPELINING", "SMTPUTF8"],
+            "imap": ["IMAP4rev1", "IDLE", "CONDSTORE", "QRESYNC", "UIDPLUS", "MOVE", "SPECIAL-USE"],
+            "inbox": {"readable": True, "messages": 12345, "uidvalidity": 1733500000, "uidnext": 98765},
+        },
+        domain_checks={
+            "spf": {
+                "status": "missing",
+                "detail": "No SPF record.",
+                "advice": "Add one.",
+                "fix": {
+                    "type": "TXT",
+                    "name": "example.test",
+                    "value": "v=spf1 include:_spf.example.net ~all",
+                },
+            },
+            "dmarc": {"status": "ok", "detail": "DMARC present.", "advice": "", "fix": None},
+        },  # fmt: skip
+        round_trip_requested=True,
+        delivery_status="delivered",
+        round_trip={
+            "status": "delivered",
+            "folder": "INBOX",
+            "latency_ms": 2100,
+            "cleaned_up": True,
+            "sent_filing": "needs_append",
+            "wait_seconds": 60,
+        },  # fmt: skip
+    )
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{app}/mailboxes/{mailbox.pk}/")
+    # For people: the verdict, the delivery, three plain lines; the tokens are folded away.
+    assert page.inner_text("#delivery .trip") == "Delivered to the inbox in 2.1 s."
+    assert page.locator(".can-do li").count() == 3
+    assert "1 suggestion for better delivery" in page.inner_text(".domain-fold > summary")
+    assert not page.locator("text=UIDVALIDITY").is_visible()
+    page.click("details.technical > summary")
+    page.click(".domain-fold > summary")
+    assert page.locator("text=UIDVALIDITY").first.is_visible()
+    assert page.evaluate(MID_WORD_BREAKS) == []
+    check_page(page, "connect-connected-details", widths=(390,))
