@@ -123,6 +123,7 @@ def diagnose(options: dict, password: str, oauth: bool = False) -> dict:
     out = {
         "email": raw_email,
         "status": FAILED,
+        "verdict": FAILED,
         "provider": None,
         "settings": None,
         "sent_folder": None,
