@@ -1,10 +1,15 @@
 """End to end as a person sees it: Chromium fills the connect form, clicks "Connect and
-test", and the clock runs in the page until the text "Connected" enters the DOM.
+test", and the clock runs in the page until the text "Connected" enters the DOM (the
+verdict), then until the delivery panel shows the round trip's outcome.
 
 The app runs as people run it (bench/stack.py): a web process and a Celery worker
 process, once on the default tier (`make run`: uvicorn, SQLite, file broker) and once on
-PostgreSQL + Redis under gunicorn's uvicorn workers with DEBUG=0. The mail servers are
-loopback aiosmtpd (STARTTLS) and Dovecot (IMAPS, with a Sent folder).
+PostgreSQL + Redis under gunicorn's uvicorn workers with DEBUG=0. With `make run`'s
+defaults a mailbox's first test runs the round trip: the mail servers are Dovecot (IMAPS,
+LMTP) and two loopback STARTTLS submission servers, one that delivers into Dovecot and one
+that accepts and never delivers (bench/delivery_loopback.py). `--round-trip-off` measures
+as before: one SMTP server that does not deliver, MAIL_ROUND_TRIP_ON_FIRST_TEST=0 (the
+section "End to end" of bench/RESULTS.md; the default writes "End to end, round trip on").
 
 The time is taken inside the page: the click's performance.timeOrigin + now() is kept
 in sessionStorage across the form's redirect, and a MutationObserver stamps the moment
@@ -12,7 +17,8 @@ in sessionStorage across the form's redirect, and a MutationObserver stamps the 
 floor: smtplib (STARTTLS, AUTH) and imaplib (TLS, LOGIN, LIST for the Sent folder) at
 once in two threads, against the same servers.
 
-    .venv/bin/python bench/e2e.py [--runs 30] [--warmup 3] [--tiers default,postgres] [--write]
+    .venv/bin/python bench/e2e.py [--runs 30] [--warmup 3] [--tiers default,postgres]
+        [--servers delivers,never | --round-trip-off] [--write]
 """
 
 import argparse
@@ -29,12 +35,15 @@ from datetime import UTC, date, datetime
 from stack import TIER_LABELS, TIERS, App
 
 from chromium import Problems, chromium, new_context, sign_up
+from delivery_loopback import SERVERS, DeliveryLoopback
 from results import machine, ms, write_section
 from loopback import Loopback
 
 MAIL_PASSWORD = "bench-mail-pw-1"
 TARGET_MS = 150
 RUN_TIMEOUT_MS = 30_000
+DELIVERY_TIMEOUT_MS = 120_000
+SETTLE_S = 1.5
 CONNECTED = "xpath=//*[normalize-space(text())='Connected']"
 
 # Runs in every document of the tab, before the page's own scripts.
@@ -50,7 +59,16 @@ TIMING_SCRIPT = """
     "//*[normalize-space(text())='Connected']", document, null,
     XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
   const check = () => {
-    if (window.benchConnectedAt === undefined && connected()) window.benchConnectedAt = stamp();
+    if (window.benchConnectedAt === undefined && connected()) {
+      window.benchConnectedAt = stamp();
+      // The verdict must come alone: "Testing…" gone, the delivery check not yet done.
+      window.benchTestingThen = document.body.innerText.includes('Testing…');
+    }
+    const trip = document.querySelector('#delivery [data-trip]');
+    if (window.benchDeliveryAt === undefined && trip && trip.dataset.trip !== 'running') {
+      window.benchDeliveryAt = stamp();
+      window.benchDeliveryState = trip.dataset.trip;
+    }
   };
   new MutationObserver(check).observe(document, {childList: true, subtree: true, characterData: true});
   document.addEventListener('DOMContentLoaded', check);
@@ -101,7 +119,7 @@ def floor(ca_file: str, user: str, smtp_port: int, imap_port: int) -> tuple[floa
     return time.perf_counter() - started, times["smtp"], times["imap"]
 
 
-def fill_form(page, base: str, email: str, lo: Loopback) -> None:
+def fill_form(page, base: str, email: str, smtp_port: int, imap_port: int) -> None:
     """What a person does before the click (not timed)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -114,10 +132,10 @@ def fill_form(page, base: str, email: str, lo: Loopback) -> None:
         pass
     page.fill("input[name=password]", MAIL_PASSWORD)
     page.fill("input[name=smtp_host]", "127.0.0.1")
-    page.fill("input[name=smtp_port]", str(lo.smtp_port))
+    page.fill("input[name=smtp_port]", str(smtp_port))
     page.select_option("select[name=smtp_security]", "starttls")
     page.fill("input[name=imap_host]", "127.0.0.1")
-    page.fill("input[name=imap_port]", str(lo.imap_port))
+    page.fill("input[name=imap_port]", str(imap_port))
     page.select_option("select[name=imap_security]", "ssl")
     page.wait_for_timeout(300)  # let the detection answer for the domain land first
 
@@ -136,6 +154,9 @@ TIMELINE = """
   const refresh = refreshes[refreshes.length - 1];
   const events = (window.benchHtmlEvents || []).filter((t) => t <= window.benchConnectedAt);
   return {
+    testing: window.benchTestingThen === true,
+    delivery_state: window.benchDeliveryState || null,
+    delivery: window.benchDeliveryAt || null,
     clicked: Number(sessionStorage.getItem('bench-click')),
     html: nav ? at(nav.responseEnd) : null,
     ready: nav && nav.domContentLoadedEventEnd ? at(nav.domContentLoadedEventEnd) : null,
@@ -169,13 +190,18 @@ def _epoch_ms(value) -> float | None:
     return value.timestamp() * 1000
 
 
-def connect(page, app: App, email: str, lo: Loopback) -> dict:
-    """Milliseconds from the click to each milestone of one connection."""
-    fill_form(page, app.url, email, lo)
+def connect(page, app: App, email: str, smtp_port: int, imap_port: int, wait_delivery: bool) -> dict:
+    """Milliseconds from the click to each milestone of one connection (and, under
+    "clicked" and "mailbox", the click's epoch ms and the mailbox's id)."""
+    fill_form(page, app.url, email, smtp_port, imap_port)
     page.click("button[type=submit]:has-text('Connect and test')")
     page.wait_for_selector(CONNECTED, timeout=RUN_TIMEOUT_MS)
     page.wait_for_function("() => window.benchConnectedAt !== undefined", timeout=RUN_TIMEOUT_MS)
+    if wait_delivery:
+        page.wait_for_function("() => window.benchDeliveryAt !== undefined", timeout=DELIVERY_TIMEOUT_MS)
     marks = page.evaluate(TIMELINE)
+    testing = marks.pop("testing")
+    state = marks.pop("delivery_state")
     clicked = marks.pop("clicked")
     if not clicked:
         raise RuntimeError("the click was not stamped")
@@ -188,35 +214,80 @@ def connect(page, app: App, email: str, lo: Loopback) -> dict:
         )
         if rows:
             marks.update(zip(("created", "started", "finished"), map(_epoch_ms, rows[0]), strict=True))
-    return {name: (value - clicked if value else None) for name, value in marks.items()}
+    found = {name: (value - clicked if value else None) for name, value in marks.items()}
+    return {**found, "testing": testing, "delivery_state": state, "clicked": clicked,
+            "mailbox": int(mailbox[1]) if mailbox else None}  # fmt: skip
+
+
+def delivery_written(app: App, runs: list[dict], wait_s: float) -> None:
+    """Each run's delivery outcome as the worker wrote it (ms after the click), once every
+    round trip has ended (a never-delivering server's wait out their deadline)."""
+    ids = [run["mailbox"] for run in runs if run.get("mailbox")]
+    if not ids:
+        return
+    sql = (
+        "SELECT mailbox_id, delivery_finished_at, delivery_status FROM diagnostics_connectiontest "
+        f"WHERE mailbox_id IN ({', '.join(['%s'] * len(ids))}) AND delivery_finished_at IS NOT NULL"
+    )
+    ends = time.monotonic() + wait_s
+    rows = app.query(sql, tuple(ids))
+    while len(rows) < len(ids) and time.monotonic() < ends:
+        time.sleep(1)
+        rows = app.query(sql, tuple(ids))
+    found = {row[0]: (row[1], row[2]) for row in rows}
+    for run in runs:
+        written, status = found.get(run.get("mailbox"), (None, None))
+        run["delivery_written"] = _epoch_ms(written) - run["clicked"] if written else None
+        run["delivery_status"] = status
 
 
 def run_tier(
-    tier: str, browser, lo: Loopback, users: list[str], runs: int, warmup: int, budget: float
+    tier: str, browser, servers: dict, users: dict, runs: int, warmup: int, budget: float, extra_env=None
 ) -> dict:
-    result = {"runs": [], "floor": [], "smtp": [], "imap": [], "problems": Problems()}
+    """`servers`: name -> {smtp_port, imap_port, ca_file, env, wait_delivery}; `users`: name ->
+    addresses. Runs alternate between the servers, each followed by its floor."""
+    results = {
+        name: {"runs": [], "floor": [], "smtp": [], "imap": [], "problems": Problems()} for name in servers
+    }
     ends = time.monotonic() + budget
-    with App(tier, env=lo.app_env()) as app:
+    first = next(iter(servers.values()))
+    with App(tier, env={**first["env"], **(extra_env or {})}) as app:
         context = new_context(browser, TIMING_SCRIPT)
         page = context.new_page()
-        result["problems"].watch(page)
+        for result in results.values():
+            result["problems"].watch(page)
         sign_up(page, app.url, f"e2e-{tier}")
-        for i, user in enumerate(users[: warmup + runs]):
+        for i in range(warmup + runs):
             if time.monotonic() > ends:
-                print(f"{tier}: time budget spent after {len(result['runs'])} runs", file=sys.stderr)
+                done = {name: len(r["runs"]) for name, r in results.items()}
+                print(f"{tier}: time budget spent after {done} runs", file=sys.stderr)
                 break
-            marks = connect(page, app, user, lo)
-            both, smtp_alone, imap_alone = floor(lo.ca_file, user, lo.smtp_port, lo.imap_port)
-            if i < warmup:
-                continue
-            result["runs"].append(marks)
-            result["floor"].append(both)
-            result["smtp"].append(smtp_alone)
-            result["imap"].append(imap_alone)
-            steps = ", ".join(f"{k} {v:.0f}" for k, v in marks.items() if v is not None)
-            print(f"{tier} {i - warmup + 1}/{runs} (ms after the click): {steps}; floor {both * 1000:.0f}")
+            for name, server in servers.items():
+                user = users[name][i]
+                marks = connect(
+                    page, app, user, server["smtp_port"], server["imap_port"], server["wait_delivery"]
+                )
+                both, smtp_alone, imap_alone = floor(
+                    server["ca_file"], user, server["smtp_port"], server["imap_port"]
+                )
+                if i < warmup:
+                    continue
+                result = results[name]
+                result["runs"].append(marks)
+                result["floor"].append(both)
+                result["smtp"].append(smtp_alone)
+                result["imap"].append(imap_alone)
+                steps = ", ".join(
+                    f"{k} {v:.0f}" for k, v in marks.items() if isinstance(v, float) and k not in ("clicked",)
+                )
+                print(
+                    f"{tier} {name} {i - warmup + 1}/{runs} (ms after the click): {steps}; floor {both * 1000:.0f}"
+                )
+        if any(server["wait_delivery"] is not None for server in servers.values()):
+            for result in results.values():  # every round trip ends by its deadline (60 s by default)
+                delivery_written(app, result["runs"], wait_s=120)
         context.close()
-    return result
+    return results
 
 
 def report(results: dict, runs: int, warmup: int, browser_version: str) -> str:
@@ -295,20 +366,57 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--tiers", default=",".join(TIERS))
+    parser.add_argument("--servers", default=",".join(SERVERS), help="with the round trip on (the default)")
+    parser.add_argument(
+        "--round-trip-off", action="store_true", help="as recorded before the verdict came first"
+    )
     parser.add_argument("--minutes", type=float, default=15, help="time budget per tier")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     tiers = [t for t in args.tiers.split(",") if t]
-    users = [f"e2e-{i}@example.test" for i in range(args.warmup + args.runs)]
+    count = args.warmup + args.runs
     results = {}
-    with Loopback(users, MAIL_PASSWORD) as lo, chromium() as browser:
-        for tier in tiers:
-            results[tier] = run_tier(tier, browser, lo, users, args.runs, args.warmup, args.minutes * 60)
-        version = browser.version
-    table = report(results, args.runs, args.warmup, version)
+    if args.round_trip_off:
+        users = [f"e2e-{i}@example.test" for i in range(count)]
+        with Loopback(users, MAIL_PASSWORD) as lo, chromium() as browser:
+            server = {"smtp_port": lo.smtp_port, "imap_port": lo.imap_port, "ca_file": lo.ca_file,
+                      "env": lo.app_env(), "wait_delivery": None}  # fmt: skip
+            for tier in tiers:
+                found = run_tier(tier, browser, {"off": server}, {"off": users}, args.runs, args.warmup,
+                                 args.minutes * 60)  # fmt: skip
+                results[tier] = found["off"]
+            version = browser.version
+        table = report(results, args.runs, args.warmup, version)
+        head = "End to end"
+    else:
+        from e2e_delivery import ROUND_TRIP_ON, report_round_trip
+
+        names = [n for n in args.servers.split(",") if n]
+        users = {name: [f"e2e-{name}-{i}@example.test" for i in range(count)] for name in names}
+        with (
+            DeliveryLoopback([u for name in names for u in users[name]], MAIL_PASSWORD) as lo,
+            chromium() as browser,
+        ):
+            servers = {
+                name: {
+                    "smtp_port": lo.smtp_ports[name],
+                    "imap_port": lo.imap_port,
+                    "ca_file": lo.ca_file,
+                    "env": lo.app_env(),
+                    "wait_delivery": name == "delivers",
+                }  # fmt: skip
+                for name in names
+            }
+            for tier in tiers:
+                results[tier] = run_tier(
+                    tier, browser, servers, users, args.runs, args.warmup, args.minutes * 60, ROUND_TRIP_ON
+                )
+            version = browser.version
+        table = report_round_trip(results, args.runs, args.warmup, version)
+        head = "End to end, round trip on"
     print(table)
     if args.write:
-        write_section("End to end", table)
+        write_section(head, table)
 
 
 if __name__ == "__main__":
