@@ -16,17 +16,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from loopback import Loopback  # noqa: E402
 from tests.servers.delivery import DeliveryDovecot  # noqa: E402
 from tests.servers.tls import TestPKI  # noqa: E402
 
 SERVERS = ("delivers", "never")
 
 
-class DeliveryLoopback:
+class DeliveryLoopback(Loopback):
     """Dovecot (IMAPS on `imap_port`, LMTP), the two SMTP servers (`smtp_ports`), DNS,
-    all trusting one throw-away CA (`ca_file`). Every user gets `password`, Sent and Junk."""
+    all trusting one throw-away CA (`ca_file`). Every user gets `password`, Sent and Junk.
+    Stopping and the app's environment are Loopback's."""
 
-    def __init__(self, users: list[str], password: str):
+    def __init__(self, users: list[str], password: str):  # noqa: PLW0231 (Loopback starts other servers)
         self.pki = TestPKI()
         self.ca_file = self.pki.ca_file
         self.dovecot = None
@@ -54,28 +56,6 @@ class DeliveryLoopback:
         self.smtp_ports = {name: ports[name] for name in SERVERS}
         self.imap_port = self.dovecot.port_ssl
         self.nameservers = f"127.0.0.1:{ports['dns']}"
-
-    def app_env(self) -> dict:
-        return {"SSL_CERT_FILE": self.ca_file, "DNS_NAMESERVERS": self.nameservers}
-
-    def stop(self) -> None:
-        if self.child is not None:
-            self.child.stdin.close()
-            try:
-                self.child.wait(10)
-            except subprocess.TimeoutExpired:
-                self.child.kill()
-            self.child = None
-        if self.dovecot is not None:
-            self.dovecot.stop()
-            self.dovecot = None
-        self.pki.cleanup()
-
-    def __enter__(self) -> "DeliveryLoopback":
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
 
 
 class _LMTP:
