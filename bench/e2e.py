@@ -408,9 +408,19 @@ def main() -> None:
                 for name in names
             }
             for tier in tiers:
-                results[tier] = run_tier(
-                    tier, browser, servers, users, args.runs, args.warmup, args.minutes * 60, ROUND_TRIP_ON
-                )
+                try:
+                    results[tier] = run_tier(
+                        tier,
+                        browser,
+                        servers,
+                        users,
+                        args.runs,
+                        args.warmup,
+                        args.minutes * 60,
+                        ROUND_TRIP_ON,
+                    )
+                except Exception as exc:  # one tier that cannot start keeps the other's figures
+                    print(f"{tier}: not measured: {exc!r}", file=sys.stderr)
             version = browser.version
         table = report_round_trip(results, args.runs, args.warmup, version)
         head = "End to end, round trip on"

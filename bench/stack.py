@@ -31,7 +31,8 @@ if str(ROOT) not in sys.path:
 
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("BENCH_REDIS_BASE_URL", "redis://127.0.0.1:6379")
-SPARE_REDIS_DBS = range(9, 16)
+# BENCH_REDIS_DB=<n> names the one to use (on a shared Redis, the one you were given).
+SPARE_REDIS_DBS = [int(os.environ["BENCH_REDIS_DB"])] if os.environ.get("BENCH_REDIS_DB") else range(9, 16)
 GENEROUS = "100000"
 TIERS = ("default", "postgres")
 TIER_LABELS = {
