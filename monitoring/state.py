@@ -1,0 +1,382 @@
+"""A mailbox's one state: the words, tone and next action every page, email and export shows.
+
+Worked out from four things, and nothing else: the mailbox's newest connection test (with
+its errors), its health record (monitoring), whether its checks are paused (the health
+record again) and the outcome of its newest round trip (the delivery test, kept on the
+test that ran it). `derive()` is a plain function over those rows; `of()` loads them for
+one mailbox and `for_mailboxes()` for a page of them in four queries whatever the page's
+size. The error words come from the one catalogue (diagnostics.net.errors): people see
+titles, machines get `code`/`reason`.
+
+The README's "Mailbox states" table lists every state.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.fields.json import KT
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from diagnostics.models import ConnectionTest, TestError
+from diagnostics.net import errors as catalogue
+from diagnostics.net.advice import AUTH_CODES
+
+from .models import Health
+from .models import State as HealthState
+
+UNTESTED, QUEUED, TESTING = "untested", "queued", "testing"
+CONNECTED, DELIVERY_WARNING, ALMOST, FAILED = "connected", "delivery_warning", "almost", "failed"
+DEGRADED, DISCONNECTED, PAUSED, RECONNECT = "degraded", "disconnected", "paused", "reconnect"
+NAMES = (UNTESTED, QUEUED, TESTING, CONNECTED, DELIVERY_WARNING, ALMOST, FAILED) + (
+    DEGRADED,
+    DISCONNECTED,
+    PAUSED,
+    RECONNECT,
+)
+# The states the banner on every page names: trouble found behind the person's back.
+BANNER = (DISCONNECTED, RECONNECT)
+# Round-trip outcomes that leave the mailbox connected but worth a look.
+DELIVERY_PROBLEMS = ("not_delivered", "delivered_to_spam")
+# Refusals that typing the password again can fix (as on the mailbox page).
+PASSWORD_REASONS = frozenset({"wrong_credentials", "app_password_required", "password_expired", ""})
+RETRY_REASONS = frozenset({"stuck", "decryption_failed", "temporary_failure", "greeting_temporary"})
+# The badge classes of static/css/app.css, per tone.
+BADGES = {"ok": "connected", "warn": "warn", "bad": "failed", "info": "info", "off": "off"}
+PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft"}
+
+
+@dataclass(frozen=True)
+class Action:
+    label: str
+    url: str
+    method: str = "get"  # "post": a button in a form (with the CSRF token)
+    field: tuple[str, str] | None = None  # one hidden field the POST sends
+
+
+@dataclass(frozen=True)
+class MailboxState:
+    name: str  # one of NAMES: for machines (JSON, CSV, data-mailbox-state)
+    label: str  # the badge: "Disconnected"
+    sentence: str  # one sentence, error words from the catalogue
+    tone: str  # ok, warn, bad, info, off
+    action: Action | None
+    needs_person: bool
+    error_title: str = ""  # the catalogue's title of the error behind it, if any
+    error_code: str = ""  # machine output only
+    error_reason: str = ""
+
+    @property
+    def badge(self) -> str:
+        return BADGES[self.tone]
+
+    @property
+    def in_banner(self) -> bool:
+        return self.name in BANNER
+
+    def as_dict(self) -> dict:
+        """For JSON: additive keys beside whatever the output already had."""
+        return {
+            "state": self.name,
+            "state_label": self.label,
+            "state_sentence": self.sentence,
+            "state_tone": self.tone,
+            "needs_person": self.needs_person,
+            "next_action": {"label": self.action.label, "url": self.action.url} if self.action else None,
+            "state_error_code": self.error_code,
+            "state_error_reason": self.error_reason,
+        }
+
+
+# --- the rules --------------------------------------------------------------------------
+
+
+def _after(test, health) -> bool:
+    """The test ran after the health record last changed state (the owner's own test)."""
+    changed: datetime | None = health.state_changed_at
+    return changed is None or test.created_at > changed
+
+
+def _error_words(code: str, protocol: str = "") -> str:
+    """The catalogue's title, with its protocol when the title does not say it."""
+    title = catalogue.kind(code).title
+    upper = protocol.upper()
+    return f"{title} ({upper})" if upper in ("SMTP", "IMAP") and upper not in title else title
+
+
+def _page(mailbox, anchor: str = "result") -> str:
+    return reverse("mailbox_detail", args=[mailbox.pk]) + f"#{anchor}"
+
+
+def _reconnect(mailbox) -> Action:
+    who = PROVIDER_NAMES.get(mailbox.provider_id, mailbox.provider_id.title() or _("your provider"))
+    url = reverse("sso_start", args=[mailbox.provider_id or "google"]) + f"?mailbox={mailbox.pk}"
+    return Action(_("Reconnect with %(provider)s") % {"provider": who}, url)
+
+
+def _fix_action(mailbox, found: list) -> Action | None:
+    """The one thing to do about these errors (as the mailbox page's result offers it)."""
+    if any(e.code in AUTH_CODES and e.reason in PASSWORD_REASONS for e in found):
+        return Action(_("Type the password again"), _page(mailbox))
+    if any((e.suggestion or {}).get("message") for e in found):
+        return Action(_("Apply the suggested fix"), _page(mailbox))
+    if any(e.code == catalogue.RATE_LIMITED for e in found):
+        return None
+    if not found or all(e.reason in RETRY_REASONS or e.code in catalogue.TRANSIENT_CODES for e in found):
+        return Action(_("Test again"), reverse("mailbox_retest", args=[mailbox.pk]), "post")
+    return Action(_("Edit settings"), reverse("mailbox_edit", args=[mailbox.pk]))
+
+
+@dataclass(frozen=True)
+class _Error:
+    """A health record's error, shaped like a TestError for the rules above."""
+
+    code: str
+    reason: str
+    protocol: str = ""
+    suggestion: dict | None = None
+
+
+def _reconnect_state(mailbox, first) -> MailboxState:
+    words = _error_words(first.code, first.protocol)
+    return MailboxState(
+        RECONNECT,
+        _("Reconnect needed"),
+        _("%(error)s: sign in with your provider again to keep this mailbox connected.") % {"error": words},
+        "bad",
+        _reconnect(mailbox),
+        True,
+        words,
+        first.code,
+        first.reason,
+    )
+
+
+def _trouble(mailbox, test, test_errors: list, health) -> MailboxState:
+    """Disconnected or degraded by a health check (the newest failure's words)."""
+    found = test_errors if test.effective_status == ConnectionTest.Status.FAILED and test_errors else []
+    found = found or ([_Error(health.error_code, health.error_reason)] if health.error_code else [])
+    first = found[0] if found else _Error(catalogue.UNKNOWN, "")
+    if mailbox.auth_method == "oauth" and any(e.code in AUTH_CODES for e in found):
+        return _reconnect_state(mailbox, first)
+    words = _error_words(first.code, first.protocol)
+    if health.state == HealthState.DEGRADED:
+        return MailboxState(
+            DEGRADED,
+            _("Connection trouble"),
+            _("%(error)s: the server failed for now; we try again in a few minutes before telling you.")
+            % {"error": words},
+            "warn",
+            None,
+            False,
+            words,
+            first.code,
+            first.reason,
+        )
+    why = (
+        _("its server has not answered for a while.")
+        if health.transient
+        else _("the server refused it and we stopped trying, so that the account is not locked.")
+    )
+    return MailboxState(
+        DISCONNECTED,
+        _("Disconnected"),
+        _("%(error)s: %(why)s") % {"error": words, "why": why},
+        "bad",
+        _fix_action(mailbox, found),
+        True,
+        words,
+        first.code,
+        first.reason,
+    )
+
+
+def _is_almost(test, test_errors: list) -> bool:
+    return (
+        not test.status_message
+        and bool(test.folders)
+        and [e.code for e in test_errors] == [catalogue.NO_SENT_FOLDER]
+    )
+
+
+def _connected(trip_status: str) -> MailboxState:
+    if trip_status in DELIVERY_PROBLEMS:
+        spam = trip_status == "delivered_to_spam"
+        return MailboxState(
+            DELIVERY_WARNING,
+            _("Connected, delivery warning"),
+            _("Sending and receiving work, but our test message went to the spam folder.")
+            if spam
+            else _("Sending and receiving work, but our test message did not arrive in time."),
+            "warn",
+            None,  # filled in by derive(): it needs the mailbox
+            True,
+            _("Delivered to spam") if spam else catalogue.kind(catalogue.NOT_DELIVERED).title,
+            catalogue.NOT_DELIVERED if not spam else "",
+            trip_status,
+        )
+    return MailboxState(CONNECTED, _("Connected"), _("Sending and receiving work."), "ok", None, False)
+
+
+def derive(mailbox, test, test_errors: list, health, trip_status: str = "") -> MailboxState:
+    """The state from the newest test (and its errors), the health record (or None) and the
+    status of the newest round trip ("" when none ran)."""
+    if test is None:
+        return MailboxState(
+            UNTESTED,
+            _("Not tested yet"),
+            _("This mailbox has not been tested yet."),
+            "info",
+            Action(_("Test now"), reverse("mailbox_retest", args=[mailbox.pk]), "post"),
+            True,
+        )
+    status = test.effective_status
+    if status == ConnectionTest.Status.QUEUED:
+        return MailboxState(QUEUED, _("Queued"), _("Waiting for a test worker."), "info", None, False)
+    if status == ConnectionTest.Status.RUNNING:
+        words = _("Checking that we can send and receive.")
+        return MailboxState(TESTING, _("Testing…"), words, "info", None, False)
+    failed = status == ConnectionTest.Status.FAILED
+    codes = {e.code for e in test_errors}
+    # Only the test message went missing: the logins worked (a delivery problem never fails a mailbox).
+    if failed and codes == {catalogue.NOT_DELIVERED}:
+        failed, trip_status = False, "not_delivered"
+    if health is not None and health.state == HealthState.PAUSED and not (failed and _after(test, health)):
+        return MailboxState(
+            PAUSED,
+            _("Paused"),
+            _("Checks are paused: we do not check this mailbox until you resume them."),
+            "off",
+            Action(_("Resume checks"), reverse("health_pause", args=[mailbox.pk]), "post", ("paused", "0")),
+            False,
+        )
+    troubled = (HealthState.DISCONNECTED, HealthState.DEGRADED)
+    if health is not None and health.state in troubled and (failed or not _after(test, health)):
+        return _trouble(mailbox, test, test_errors, health)
+    if not failed:
+        state = _connected(trip_status)
+        if state.name == DELIVERY_WARNING:
+            action = Action(_("See the delivery result"), _page(mailbox, "delivery"))
+            state = MailboxState(**{**state.__dict__, "action": action})
+        return state
+    if _is_almost(test, test_errors):
+        return MailboxState(
+            ALMOST,
+            _("Almost done"),
+            _("Sending and receiving work; choose the folder that holds your sent mail."),
+            "warn",
+            Action(_("Choose the Sent folder"), _page(mailbox)),
+            True,
+            catalogue.kind(catalogue.NO_SENT_FOLDER).title,
+            catalogue.NO_SENT_FOLDER,
+        )
+    found = test_errors
+    if not found:  # past its deadline, or failed without a classified error
+        found = [_Error(catalogue.TIMEOUT, "stuck") if test.overdue else _Error(catalogue.UNKNOWN, "")]
+    first = found[0]
+    if mailbox.auth_method == "oauth" and any(e.code in AUTH_CODES for e in found):
+        return _reconnect_state(mailbox, first)
+    words = _error_words(first.code, first.protocol)
+    summary = test.status_message or catalogue.kind(first.code).summary
+    return MailboxState(
+        FAILED,
+        _("Failed"),
+        _("%(error)s: %(summary)s") % {"error": words, "summary": summary},
+        "bad",
+        _fix_action(mailbox, found),
+        True,
+        words,
+        first.code,
+        first.reason,
+    )
+
+
+# --- loading ----------------------------------------------------------------------------
+
+# What the rules read of a test: never its transcript, settings or verification JSON.
+TEST_FIELDS = (
+    "id",
+    "mailbox_id",
+    "status",
+    "created_at",
+    "deadline_at",
+    "message",
+    "folders",
+    "round_trip_requested",
+)
+ERROR_FIELDS = ("id", "test_id", "code", "reason", "protocol", "suggestion")
+
+
+def _newest_tests():
+    return ConnectionTest.objects.filter(mailbox=OuterRef("pk")).order_by("-created_at", "-pk")
+
+
+def for_mailboxes(mailboxes, healths: dict | None = None) -> dict[int, MailboxState]:
+    """{mailbox id: state} for a page of mailboxes: four queries, whatever their number
+    (three when the caller has the health rows already: `healths`, by mailbox id)."""
+    from accounts.models import Mailbox
+
+    mailboxes = list(mailboxes)
+    ids = [m.pk for m in mailboxes]
+    if not ids:
+        return {}
+    trips = _newest_tests().filter(round_trip__isnull=False).annotate(trip=KT("round_trip__status"))
+    newest = {
+        pk: (test_id, trip)
+        for pk, test_id, trip in Mailbox.objects.filter(pk__in=ids)
+        .annotate(test_id=Subquery(_newest_tests().values("pk")[:1]))
+        .annotate(trip=Subquery(trips.values("trip")[:1]))
+        .values_list("pk", "test_id", "trip")
+    }
+    test_ids = [t for t, _trip in newest.values() if t is not None]
+    tests = {
+        t.mailbox_id: t
+        for t in ConnectionTest.objects.filter(pk__in=test_ids)
+        .only(*TEST_FIELDS)
+        .prefetch_related(Prefetch("errors", TestError.objects.only(*ERROR_FIELDS)))
+    }
+    if healths is None:
+        healths = {h.pk: h for h in Health.objects.filter(pk__in=ids)}
+    found = {}
+    for mailbox in mailboxes:
+        test = tests.get(mailbox.pk)
+        errors = list(test.errors.all()) if test is not None else []
+        trip = (newest.get(mailbox.pk) or (None, None))[1] or ""
+        found[mailbox.pk] = derive(mailbox, test, errors, healths.get(mailbox.pk), trip)
+    return found
+
+
+def of(mailbox, test=None, test_errors=None) -> MailboxState:
+    """One mailbox's state. A page that has its newest test and errors passes them in."""
+    if test is None and test_errors is None:
+        return for_mailboxes([mailbox])[mailbox.pk]
+    health = Health.objects.filter(pk=mailbox.pk).first()
+    trip = (
+        ConnectionTest.objects.filter(mailbox=mailbox, round_trip__isnull=False)
+        .order_by("-created_at", "-pk")
+        .annotate(trip=KT("round_trip__status"))
+        .values_list("trip", flat=True)
+        .first()
+    )
+    return derive(mailbox, test, list(test_errors or []), health, trip or "")
+
+
+def banner_states(user, limit: int = 5) -> list[tuple]:
+    """[(mailbox, state)] of the person's mailboxes the banner names (disconnected, or to
+    reconnect), at most `limit`: one query when none is in trouble."""
+    candidates = list(
+        Health.objects.filter(mailbox__user=user, state=HealthState.DISCONNECTED)
+        .select_related("mailbox")
+        .order_by("mailbox__email")[: limit * 2]
+    )
+    if not candidates:
+        return []
+    states = for_mailboxes([h.mailbox for h in candidates], {h.pk: h for h in candidates})
+    return [(h.mailbox, states[h.pk]) for h in candidates if states[h.pk].in_banner][:limit]
+
+
+def site_url(path: str) -> str:
+    """An action's URL for an email (absolute)."""
+    return settings.SITE_URL.rstrip("/") + path
