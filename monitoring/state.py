@@ -139,6 +139,17 @@ class _Error:
     suggestion: dict | None = None
 
 
+@dataclass(frozen=True)
+class _Imported:
+    """A mailbox imported as connected has no test row: the import tested it."""
+
+    created_at: datetime
+    effective_status: str = ConnectionTest.Status.CONNECTED
+    status_message: str = ""
+    overdue: bool = False
+    folders: tuple = ()
+
+
 def _reconnect_state(mailbox, first) -> MailboxState:
     words = _error_words(first.code, first.protocol)
     return MailboxState(
@@ -223,6 +234,8 @@ def _connected(trip_status: str) -> MailboxState:
 def derive(mailbox, test, test_errors: list, health, trip_status: str = "") -> MailboxState:
     """The state from the newest test (and its errors), the health record (or None) and the
     status of the newest round trip ("" when none ran)."""
+    if test is None and mailbox.status == "connected":
+        test = _Imported(mailbox.last_tested_at or mailbox.created_at)  # the import's own test
     if test is None:
         return MailboxState(
             UNTESTED,
