@@ -17,7 +17,7 @@ from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
 from live import page as live_page
-from monitoring import state as mailbox_state
+from monitoring import state as mailbox_states
 
 from .autofill import (
     AUTOFILLED,
@@ -43,7 +43,7 @@ def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
 def mailbox_list(request: HttpRequest) -> HttpResponse:
     mailboxes = list(request.user.mailboxes.all())
     # Each row's state, as every other page words it (a test past its deadline has failed).
-    states = mailbox_state.for_mailboxes(mailboxes)
+    states = mailbox_states.for_mailboxes(mailboxes)
     for mailbox in mailboxes:
         mailbox.state = states[mailbox.pk]
     return render(request, "accounts/mailbox_list.html", {"mailboxes": mailboxes})
@@ -195,6 +195,7 @@ def _detail_context(mailbox: Mailbox) -> dict:
         "mailbox": mailbox,
         "test": test,
         "result": result,
+        "mailbox_state": mailbox_states.of(mailbox, test, test_errors),
         "probe_deadline": round(settings.MAIL_PROBE_DEADLINE),
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
@@ -232,7 +233,11 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
         # follows, so that it never says "once the mailbox is connected" next to Connected.
         # Without the request: its context processors already ran for this answer.
         panel = {"mailbox": mailbox, "oob": True, "csrf_token": get_token(request)}
+        panel["mailbox_state"] = ctx["mailbox_state"]
         response.content += render_to_string("monitoring/_health.html", panel).encode()
+        # And the banner, which must not go on saying "disconnected" beside Connected.
+        banner = {"health_disconnected": mailbox_states.banner_states(request.user), "oob": True}
+        response.content += render_to_string("monitoring/_banner.html", banner).encode()
     return live_page.follow(request, response, ctx["live"])
 
 
