@@ -38,6 +38,8 @@ NAMES = (UNTESTED, QUEUED, TESTING, CONNECTED, DELIVERY_WARNING, ALMOST, FAILED)
 )
 # The states the banner on every page names: trouble found behind the person's back.
 BANNER = (DISCONNECTED, RECONNECT)
+# The states whose action the mailbox page's result block carries (from the same errors).
+FIX_IN_RESULT = (FAILED, ALMOST, DISCONNECTED, RECONNECT)
 # Round-trip outcomes that leave the mailbox connected but worth a look.
 DELIVERY_PROBLEMS = ("not_delivered", "delivered_to_spam")
 # Refusals that typing the password again can fix (as on the mailbox page).
@@ -73,6 +75,11 @@ class MailboxState:
         return BADGES[self.tone]
 
     @property
+    def fix_in_result(self) -> bool:
+        """The mailbox page's result block offers this state's action: the page shows no other."""
+        return self.name in FIX_IN_RESULT
+
+    @property
     def in_banner(self) -> bool:
         return self.name in BANNER
 
@@ -88,6 +95,16 @@ class MailboxState:
             "state_error_code": self.error_code,
             "state_error_reason": self.error_reason,
         }
+
+
+def health_words() -> list[tuple[str, str]]:
+    """The health record's states in the state model's words (the fleet's filter and counts)."""
+    return [
+        (HealthState.CONNECTED, _("Connected")),
+        (HealthState.DEGRADED, _("Connection trouble")),
+        (HealthState.DISCONNECTED, _("Disconnected")),
+        (HealthState.PAUSED, _("Paused")),
+    ]
 
 
 # --- the rules --------------------------------------------------------------------------
