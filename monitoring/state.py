@@ -113,7 +113,7 @@ def health_words() -> list[tuple[str, str]]:
 def _after(test, health) -> bool:
     """The test ran after the health record last changed state (the owner's own test)."""
     changed: datetime | None = health.state_changed_at
-    return changed is None or test.created_at > changed
+    return changed is not None and test.created_at > changed
 
 
 def _error_words(code: str, protocol: str = "") -> str:
@@ -292,35 +292,55 @@ def derive(mailbox, test, test_errors: list, health, trip_status: str = "") -> M
             state = MailboxState(**{**state.__dict__, "action": action})
         return state
     if _is_almost(test, test_errors):
-        return MailboxState(
-            ALMOST,
-            _("Almost done"),
-            _("Sending and receiving work; choose the folder that holds your sent mail."),
-            "warn",
-            Action(_("Choose the Sent folder"), _page(mailbox)),
-            True,
-            catalogue.kind(catalogue.NO_SENT_FOLDER).title,
-            catalogue.NO_SENT_FOLDER,
-        )
+        return _almost(Action(_("Choose the Sent folder"), _page(mailbox)))
     found = test_errors
     if not found:  # past its deadline, or failed without a classified error
         found = [_Error(catalogue.TIMEOUT, "stuck") if test.overdue else _Error(catalogue.UNKNOWN, "")]
     first = found[0]
     if mailbox.auth_method == "oauth" and any(e.code in AUTH_CODES for e in found):
         return _reconnect_state(mailbox, first)
-    words = _error_words(first.code, first.protocol)
     summary = test.status_message or catalogue.kind(first.code).summary
+    return _failed(first, summary, _fix_action(mailbox, found))
+
+
+def _almost(action: Action | None, reason: str = "") -> MailboxState:
+    return MailboxState(
+        ALMOST,
+        _("Almost done"),
+        _("Sending and receiving work; choose the folder that holds your sent mail."),
+        "warn",
+        action,
+        True,
+        catalogue.kind(catalogue.NO_SENT_FOLDER).title,
+        catalogue.NO_SENT_FOLDER,
+        reason,
+    )
+
+
+def _failed(first, summary: str, action: Action | None) -> MailboxState:
+    words = _error_words(first.code, first.protocol)
     return MailboxState(
         FAILED,
         _("Failed"),
         _("%(error)s: %(summary)s") % {"error": words, "summary": summary},
         "bad",
-        _fix_action(mailbox, found),
+        action,
         True,
         words,
         first.code,
         first.reason,
     )
+
+
+def of_outcome(connected: bool, code: str = "", reason: str = "", protocol: str = "") -> MailboxState:
+    """The words for a test's outcome that is not (yet) a mailbox's, such as an import
+    row's dry run: the same names, labels and error titles as a mailbox in that state."""
+    if connected:
+        return _connected("")
+    if code == catalogue.NO_SENT_FOLDER:
+        return _almost(None, reason)
+    error = _Error(code or catalogue.UNKNOWN, reason, protocol)
+    return _failed(error, catalogue.kind(error.code).summary, None)
 
 
 # --- loading ----------------------------------------------------------------------------
