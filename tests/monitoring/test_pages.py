@@ -86,7 +86,7 @@ def test_summary_counts_one_outage_and_its_recovery(user, make_mailbox):
 
 
 def test_the_banner_shows_on_every_page_while_a_mailbox_is_disconnected(client_a, user, make_mailbox):
-    assert "class=\"health-banner\"" not in client_a.get(reverse("mailbox_list")).content.decode()
+    assert 'class="health-banner"' not in client_a.get(reverse("mailbox_list")).content.decode()
     mailbox = _monitored(make_mailbox, user, "down@example.test", state=State.DISCONNECTED)
     for url in (reverse("mailbox_list"), reverse("alert_settings"), reverse("mailbox_new")):
         page = client_a.get(url).content.decode()
