@@ -2,23 +2,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
 from diagnostics import deliverability
 from diagnostics.flows import apply_fix, choose_sent_folder, start_test
-from diagnostics.models import ConnectionTest, TestError
+from diagnostics.models import TestError
 from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
 from live import page as live_page
+from monitoring import state as mailbox_states
 
 from .autofill import (
     AUTOFILLED,
@@ -43,25 +42,11 @@ def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
 @login_required
 def mailbox_list(request: HttpRequest) -> HttpResponse:
     mailboxes = list(request.user.mailboxes.all())
-    _fail_overdue(mailboxes)
-    return render(request, "accounts/mailbox_list.html", {"mailboxes": mailboxes})
-
-
-def _fail_overdue(mailboxes: list[Mailbox]) -> None:
-    """A mailbox still "Testing" whose test is past its deadline shows as failed, as its
-    own page does, without waiting for the reaper (which needs a worker). On the
-    objects only: nothing is written."""
-    testing = {m.pk for m in mailboxes if m.status == Mailbox.Status.TESTING}
-    if not testing:
-        return
-    in_time = set(
-        ConnectionTest.objects.filter(mailbox_id__in=testing, status__in=ConnectionTest.UNDER_WAY)
-        .filter(Q(deadline_at__isnull=True) | Q(deadline_at__gt=timezone.now()))
-        .values_list("mailbox_id", flat=True)
-    )
+    # Each row's state, as every other page words it (a test past its deadline has failed).
+    states = mailbox_states.for_mailboxes(mailboxes)
     for mailbox in mailboxes:
-        if mailbox.pk in testing and mailbox.pk not in in_time:
-            mailbox.status = Mailbox.Status.FAILED
+        mailbox.state = states[mailbox.pk]
+    return render(request, "accounts/mailbox_list.html", {"mailboxes": mailboxes})
 
 
 def _provider_context(email: str, start_for=None) -> dict:
@@ -210,6 +195,7 @@ def _detail_context(mailbox: Mailbox) -> dict:
         "mailbox": mailbox,
         "test": test,
         "result": result,
+        "mailbox_state": mailbox_states.of(mailbox, test, test_errors),
         "probe_deadline": round(settings.MAIL_PROBE_DEADLINE),
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
@@ -248,7 +234,11 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
         # (from the verdict on: the delivery check after it may keep the page listening).
         # Without the request: its context processors already ran for this answer.
         panel = {"mailbox": mailbox, "oob": True, "csrf_token": get_token(request)}
+        panel["mailbox_state"] = ctx["mailbox_state"]
         response.content += render_to_string("monitoring/_health.html", panel).encode()
+        # And the banner, which must not go on saying "disconnected" beside Connected.
+        banner = {"health_disconnected": mailbox_states.banner_states(request.user), "oob": True}
+        response.content += render_to_string("monitoring/_banner.html", banner).encode()
     return live_page.follow(request, response, ctx["live"])
 
 

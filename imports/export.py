@@ -6,7 +6,9 @@ import io
 from .rows import FORMULA_PREFIXES
 
 COLUMNS = ("row", "email", "name", "state", "code", "reason", "message", "fix", "smtp_host", "smtp_port",
-           "smtp_security", "imap_host", "imap_port", "imap_security", "sent_folder")  # fmt: skip
+           "smtp_security", "imap_host", "imap_port", "imap_security", "sent_folder",
+           # Added after the original columns: the state model's name and words (monitoring/state.py).
+           "mailbox_state", "mailbox_state_words")  # fmt: skip
 
 
 def neutralise(value) -> str:
@@ -16,7 +18,8 @@ def neutralise(value) -> str:
 
 
 def results_csv(rows) -> str:
-    """rows: ImportRow objects (their shown state and message)."""
+    """rows: ImportRow objects (their shown state and message; `mailbox_state` when
+    imports.states.attach() has set it)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -25,7 +28,10 @@ def results_csv(rows) -> str:
             "row": row.number,
             "state": row.shown_state,
             "message": row.shown_message,
-            **{name: getattr(row, name) for name in COLUMNS if name not in ("row", "state", "message")},
+            **{name: getattr(row, name, "") for name in COLUMNS if name not in ("row", "state", "message")},
         }
+        now = getattr(row, "mailbox_state", None)
+        values["mailbox_state"] = now.name if now else ""
+        values["mailbox_state_words"] = f"{now.label}: {now.sentence}" if now else ""
         writer.writerow([neutralise(values[name]) for name in COLUMNS])
     return out.getvalue()

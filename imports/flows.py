@@ -272,7 +272,7 @@ def _import_batch(job: ImportJob, ids: list[int]) -> None:
         for row, mailbox in zip(rows, made, strict=True):
             if mailbox is None:
                 row.state, row.code, row.reason = R.DUPLICATE, "duplicate", "existing"
-                row.message = "Already connected: it is in your mailbox list."
+                row.message = "Already in your mailbox list."
             else:
                 row.state = R.IMPORTED if row.state == R.CONNECTED else R.DRAFT
                 row.mailbox = mailbox

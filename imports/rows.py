@@ -246,9 +246,7 @@ def mark_duplicates(rows: list[Candidate], existing: set[str]) -> None:
             continue
         key = row.email.lower()
         if key in existing:
-            row.fail(
-                DUPLICATE, "duplicate", "Already connected: it is in your mailbox list.", reason="existing"
-            )
+            row.fail(DUPLICATE, "duplicate", "Already in your mailbox list.", reason="existing")
         elif key in first:
             row.fail(DUPLICATE, "duplicate", f"Same address as row {first[key]}.", reason="in_file")
         else:

@@ -14,6 +14,7 @@ from live import page as live_page
 
 from . import checking, columns, csvfile, export, flows
 from . import rows as R
+from . import states as row_states
 from .models import ImportJob
 from .uploads import CappedMemoryUpload
 
@@ -68,7 +69,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 def _rows_context(job: ImportJob) -> dict:
-    rows = list(job.rows.all())
+    rows = row_states.attach(job, list(job.rows.all()))
     counts = job.counts()
     unfinished = job.status == ImportJob.Status.CHECKING and counts["unfinished"] > 0
     connected = counts.get(R.CONNECTED, 0)
@@ -160,6 +161,7 @@ def import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_export(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
-    response = HttpResponse(export.results_csv(job.rows.all()), content_type="text/csv; charset=utf-8")
+    rows = row_states.attach(job, list(job.rows.all()))
+    response = HttpResponse(export.results_csv(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-results.csv"'
     return response

@@ -15,10 +15,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from diagnostics.net import errors
 
-from . import webhooks
+from . import state, webhooks
 from .models import Alert, AlertPreference, Health, State
 
 log = logging.getLogger(__name__)
@@ -111,15 +112,24 @@ def _why_not(alert: Alert) -> str:
     return ""
 
 
-def mailbox_links(mailbox) -> dict:
-    page = settings.SITE_URL.rstrip("/") + reverse("mailbox_detail", args=[mailbox.pk])
-    if mailbox.auth_method == "oauth":
-        fix = page + "#reconnect"
-        fix_label = "Reconnect"
-    else:
-        fix = settings.SITE_URL.rstrip("/") + reverse("mailbox_edit", args=[mailbox.pk])
-        fix_label = "Edit the settings or the password"
-    return {"page": page, "fix": fix, "fix_label": fix_label}
+def mailbox_links(mailbox, mailbox_state=None) -> dict:
+    """The mailbox's page and its state's one next action, as absolute links."""
+    page = state.site_url(reverse("mailbox_detail", args=[mailbox.pk]))
+    mailbox_state = mailbox_state or state.of(mailbox)
+    action = mailbox_state.action
+    if action is None or action.method != "get":  # a button on the page: the page is the link
+        return {
+            "page": page,
+            "fix": page + "#result",
+            "fix_label": _("Open the mailbox"),
+            "state": mailbox_state,
+        }
+    return {
+        "page": page,
+        "fix": state.site_url(action.url),
+        "fix_label": action.label,
+        "state": mailbox_state,
+    }
 
 
 def explain(check) -> dict:
@@ -141,7 +151,8 @@ def _email(alert: Alert) -> None:
         "alert": alert,
         "user": alert.user,
         "mailbox": mailbox,
-        "links": mailbox_links(mailbox),
+        "links": (links := mailbox_links(mailbox)),
+        "state": links["state"],
         "why": explain(alert.health_check),
     }
     name = "down" if alert.kind == Alert.Kind.DOWN else "up"
@@ -177,13 +188,16 @@ def send_digests(now=None) -> int:
                 .select_related("mailbox")
                 .order_by("mailbox__email")
             )
+            # A mailbox its owner fixed since is not failing, whatever the scheduler has noted yet.
+            states = state.for_mailboxes([h.mailbox for h in failing], {h.pk: h for h in failing})
+            failing = [h for h in failing if states[h.pk].in_banner]
             recovered = list(held.filter(user_id=user_id, kind=Alert.Kind.UP).select_related("mailbox"))
             if not failing and not recovered:
                 held.filter(user_id=user_id).update(skipped="resolved")
                 continue
             context = {
                 "user": pref.user,
-                "failing": [(h, mailbox_links(h.mailbox)) for h in failing],
+                "failing": [(h, mailbox_links(h.mailbox, states[h.pk])) for h in failing],
                 "recovered": [a.mailbox for a in recovered if a.mailbox],
             }
             subject = render_to_string("monitoring/email/digest_subject.txt", context).strip()

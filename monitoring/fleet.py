@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from . import state
 from .models import Alert, Health
 
 CHART_DAYS = 30
@@ -39,8 +40,9 @@ def rows(data: dict):
 
 
 def counts() -> dict:
-    """{"state": [(state, n)], "provider": [(provider, n)]} over the whole fleet."""
-    by_state = list(Health.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
+    """{"state": [(state, words, n)], "provider": [(provider, n)]} over the whole fleet."""
+    found = dict(Health.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
+    by_state = [(key, words, found[key]) for key, words in state.health_words() if found.get(key)]
     by_provider = list(
         Health.objects.values_list("mailbox__provider_id").annotate(n=Count("pk")).order_by("-n")[:20]
     )
@@ -81,6 +83,8 @@ def safe_cell(value) -> str:
 
 
 HEADER = ["mailbox id", "email", "owner", "provider", "state", "error code", "reason", "last check", "since"]
+# Added after the original columns (scripts read them by position): the state model's view.
+HEADER += ["mailbox state", "mailbox state words", "error"]
 
 
 def csv_lines(qs, echo):
@@ -93,7 +97,9 @@ def csv_lines(qs, echo):
         if last is not None:
             page = page.filter(mailbox_id__lt=last)
         page = list(page[:2000])
+        states = state.for_mailboxes([h.mailbox for h in page], {h.pk: h for h in page})
         for h in page:
+            now = states[h.pk]
             yield writer.writerow(
                 [
                     safe_cell(v)
@@ -107,6 +113,9 @@ def csv_lines(qs, echo):
                         h.error_reason,
                         h.last_check_at.isoformat() if h.last_check_at else "",
                         h.state_changed_at.isoformat() if h.state_changed_at else "",
+                        now.name,
+                        f"{now.label}: {now.sentence}",
+                        now.error_title,
                     )
                 ]
             )

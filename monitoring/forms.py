@@ -1,7 +1,9 @@
 from django import forms
+from django.utils.translation import gettext as _
 
 from diagnostics.net.errors import CATALOGUE
 
+from . import state as mailbox_states
 from . import webhooks
 from .models import AlertPreference, State
 
@@ -10,6 +12,12 @@ BULK_ACTIONS = [("recheck", "Re-check now"), ("notify", "Notify owners"), ("paus
 
 class FleetFilterForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Any state"), *State.choices], required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The state model's words (monitoring/state.py), as the rows say them.
+        self.fields["state"].choices = [("", _("Any state")), *mailbox_states.health_words()]
+
     provider = forms.CharField(max_length=40, required=False, help_text="“-” for none")
     code = forms.ChoiceField(
         label="Error",

@@ -14,6 +14,7 @@ from accounts.models import Mailbox
 from core.roles import ADMIN, role_required
 
 from . import alerts, checks, fleet
+from . import state as mailbox_states
 from .forms import BULK_ACTIONS, AlertSettingsForm, FleetFilterForm
 from .models import Alert, Health, State
 
@@ -62,6 +63,9 @@ def fleet_view(request: HttpRequest) -> HttpResponse:
         )
         return response
     page = Paginator(qs, settings.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    states = mailbox_states.for_mailboxes([h.mailbox for h in page], {h.pk: h for h in page})
+    for h in page:
+        h.mailbox_state = states[h.pk]
     query = request.GET.copy()
     query.pop("page", None)
     chart = fleet.disconnections_per_day()

@@ -26,6 +26,7 @@ from diagnostics.net import guard
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.transport import tls_context
 
+from . import state
 from .models import AlertPreference, WebhookDelivery
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ def queue_for_alert(alert) -> WebhookDelivery | None:
         "state": check.state if check else "",
         "error": {"code": check.error_code, "reason": check.error_reason} if check and not check.ok else None,
         "at": timezone.now().isoformat(),
+        # Additive: the mailbox's state in the words every page uses (monitoring/state.py).
+        "mailbox_state": state.of(mailbox).as_dict(),
     }
     delivery = WebhookDelivery.objects.create(
         user_id=alert.user_id, url=pref.webhook_url, body=json.dumps(payload)

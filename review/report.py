@@ -1,6 +1,7 @@
 """The diagnostic report of one test, as JSON for download. Never the password."""
 
 from diagnostics.models import ConnectionTest
+from monitoring import state as mailbox_states
 from support.flows import copy_of_test
 
 
@@ -30,6 +31,8 @@ def test_report(test: ConnectionTest) -> dict:
         "transcript": copy["transcript"],
         "reviewed": review is not None,
         "reviewed_at": _when(review.reviewed_at) if review else None,
+        # The mailbox as it is now (additive: the state model's keys, as every page words it).
+        "mailbox_state": mailbox_states.of(test.mailbox).as_dict(),
         "notes": [
             {
                 "author": n.author.get_username() if n.author else None,

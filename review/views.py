@@ -12,6 +12,7 @@ from core.roles import ADMIN, SUPPORT, has_role, role_required
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest, TestError
 from live import page as live_page
+from monitoring import state as mailbox_states
 from support.flows import provider_name, without_secrets
 
 from . import by_mailbox, charts, trends
@@ -40,10 +41,14 @@ def failure_list(request: HttpRequest) -> HttpResponse:
         by_mailbox.grouped(data), settings.REVIEW_PAGE_SIZE, facets["state"].total(data.get("state", ""))
     )
     page = paginator.get_page(request.GET.get("page"))
+    rows = by_mailbox.rows(list(page), data)
+    states = mailbox_states.for_mailboxes(row.mailbox for row in rows)  # the words of every page
+    for row in rows:
+        row.mailbox_state = states[row.mailbox.pk]
     ctx = {
         "form": form,
         "page": page,
-        "rows": by_mailbox.rows(list(page), data),
+        "rows": rows,
         "facets": facets,
         "query": _query(request),
     }

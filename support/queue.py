@@ -13,6 +13,7 @@ from core.roles import ADMIN, SUPPORT, has_role, holders, role_required
 from diagnostics.models import ConnectionTest
 from diagnostics.net.errors import CATALOGUE
 from live import page as live_page
+from monitoring import state as mailbox_states
 
 from . import flows
 from .forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, StatusForm
@@ -27,7 +28,7 @@ def filter_requests(form: QueueFilterForm, user):
     wait on us come longest-waiting first; resolved ones and "any status" newest first."""
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    requests = SupportRequest.objects.select_related("user", "assignee")
+    requests = SupportRequest.objects.select_related("user", "assignee", "mailbox")
     view = data.get("view", "")
     default = "" if view == form.MINE else Status.OPEN  # mine: all that are not resolved
     status = data.get("status", default) if "status" in form.data else default
@@ -80,6 +81,10 @@ def _tabs(request: HttpRequest, form: QueueFilterForm) -> list[dict]:
 def queue(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     page = Paginator(filter_requests(form, request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Each request's mailbox as it is now, in the words of every other page.
+    states = mailbox_states.for_mailboxes(r.mailbox for r in page if r.mailbox is not None)
+    for r in page:
+        r.mailbox_state = states.get(r.mailbox_id)
     ctx = {
         "form": form,
         "page": page,
@@ -108,9 +113,11 @@ def _mailbox_context(request: HttpRequest, support_request: SupportRequest) -> d
     )
     watching = latest is not None and not latest.is_final
     refresh = reverse("support_queue_mailbox", args=[support_request.pk])
+    errors = list(latest.errors.all()) if latest else []
     return {
         "support_request": support_request,
         "mailbox": mailbox,
+        "mailbox_state": mailbox_states.of(mailbox, latest, errors) if mailbox else None,
         "latest": latest,
         "is_admin": has_role(request.user, ADMIN),
         "live": live_page.watch([f"test-{latest.pk}"], refresh, "#mailbox-now") if watching else None,

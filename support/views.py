@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from core.roles import SUPPORT, has_role
 from diagnostics.models import ConnectionTest
+from monitoring import state as mailbox_states
 
 from . import flows
 from .forms import FollowUpForm, RequestForm
@@ -55,6 +56,7 @@ def request_new(request: HttpRequest, test_id: int) -> HttpResponse:
         return redirect(support_request)
     ctx = {"form": form, "test": test, "copy": flows.copy_of_test(test)}
     ctx["provider_name"] = flows.provider_name(ctx["copy"]["provider_id"])
+    ctx["mailbox_state"] = mailbox_states.of(test.mailbox)
     return render(request, "support/request_new.html", ctx)
 
 
@@ -65,6 +67,7 @@ def _detail(request: HttpRequest, support_request: SupportRequest, form: FollowU
         "screenshots": support_request.screenshots.all(),
         "thread": support_request.messages.all(),
         "provider_name": flows.provider_name(support_request.provider_id),
+        "mailbox_state": mailbox_states.of(support_request.mailbox) if support_request.mailbox_id else None,
     }
     return render(request, "support/request_detail.html", ctx)
 

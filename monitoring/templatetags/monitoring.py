@@ -1,22 +1,26 @@
 from django import template
 from django.conf import settings
 
-from .. import alerts, history
+from .. import alerts, history, state
 from ..models import Health
 
 register = template.Library()
 
 
 @register.inclusion_tag("monitoring/health_panel.html", takes_context=True)
-def health_panel(context, mailbox, oob=False):
+def health_panel(context, mailbox, oob=False, mailbox_state=None):
     """The mailbox page's health: state, 30-day strip, uptime, last failure, time to recovery.
-    oob: the panel rides out of band on the answer that shows a test's result."""
+    oob: the panel rides out of band on the answer that shows a test's result.
+    mailbox_state: the page's state of the mailbox (worked out here when not given)."""
     health = Health.objects.filter(pk=mailbox.pk).first()
+    if not mailbox_state:
+        mailbox_state = state.for_mailboxes([mailbox], {mailbox.pk: health})[mailbox.pk]
     summary = history.summary(mailbox.pk) if health is not None else None
     last = summary.last_failure if summary else None
     return {
         "mailbox": mailbox,
         "health": health,
+        "state": mailbox_state,
         "summary": summary,
         "why": alerts.explain(last) if last else None,
         "interval": settings.MAIL_HEALTH_INTERVAL,

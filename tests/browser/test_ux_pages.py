@@ -141,7 +141,8 @@ def test_an_admin_lands_on_failing_mailboxes_and_the_trends(watched, app, world)
     assert page.url == f"{app}/review/"
     rows = page.locator("table.review-list tbody tr")
     assert rows.count() == 2  # 13 failures, two mailboxes
-    assert "Still failing" in rows.first.inner_text() and "Fixed" in rows.nth(1).inner_text()
+    # The state now, in the words every page uses (monitoring/state.py).
+    assert "Failed" in rows.first.inner_text() and "Connected" in rows.nth(1).inner_text()
     check_page(page, "ux-review-list")
     page.goto(f"{app}/review/grouped/")
     assert page.locator("svg.chart-wide rect.bar").count() >= 12

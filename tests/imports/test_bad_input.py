@@ -126,7 +126,7 @@ def test_a_malformed_row_never_blocks_the_valid_ones_and_names_row_and_column(us
     assert rows[6].problems == [{"column": "from_name", "message": "Longer than 200 characters."}]
     assert rows[7].problems == [{"column": "password", "message": "Longer than 1024 characters."}]
     assert rows[8].state == R.DUPLICATE and rows[8].message == "Same address as row 2."
-    assert rows[9].state == R.DUPLICATE and "already connected" in rows[9].message.lower()
+    assert rows[9].state == R.DUPLICATE and "already in your mailbox list" in rows[9].message.lower()
     assert rows[10].state == R.PENDING and rows[10].email == "jörg@xn--bcher-kva.example"
     assert [p["column"] for p in rows[11].problems] == ["smtp_host", "smtp_port", "smtp_security"]
     assert rows[12].problems == [{"column": "from_email", "message": "The email address is empty."}]

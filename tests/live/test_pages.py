@@ -101,8 +101,9 @@ def test_the_mailbox_list_shows_a_mailbox_whose_test_is_overdue_as_failed(client
     _running(in_time)
     page = client_a.get(reverse("mailbox_list")).content.decode()
     rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row for row in page.split("<tr>")[2:]}
-    assert 'class="badge failed">Failed<' in rows["late@example.com"]
-    assert 'class="badge testing">Testing<' in rows["busy@example.com"]
+    late, busy = rows["late@example.com"], rows["busy@example.com"]
+    assert 'data-mailbox-state="failed"' in late and ">Failed<" in late
+    assert 'data-mailbox-state="testing"' in busy and ">Testing…<" in busy
     overdue.refresh_from_db()
     assert overdue.status == "testing"  # shown, not written
 

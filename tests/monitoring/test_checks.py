@@ -45,7 +45,8 @@ def test_it_disconnects_after_one_check_when_the_password_changed_and_emails_onc
     assert message.to == [mailbox.user.email] and mailbox.email in message.subject
     assert "authentication" in message.body.lower()
     assert "535" in message.body or "AUTHENTICATIONFAILED" in message.body  # the server's reply
-    assert f"https://eac.example/mailboxes/{mailbox.pk}/edit/" in message.body
+    # The state's one action: type the password again, on the mailbox page.
+    assert f"Type the password again: https://eac.example/mailboxes/{mailbox.pk}/#result" in message.body
     assert "health-Secret" not in message.body and "changed-elsewhere" not in message.body
     # Not picked up again by the scheduler: no retry loop on a wrong password.
     assert mailbox.pk not in [h.pk for h in schedule.due(timezone.now() + timedelta(days=1))]
@@ -80,7 +81,7 @@ def test_transient_failures_past_the_backoff_disconnect_and_recovery_emails_once
     assert _check(mailbox).after == State.DEGRADED
     assert _check(mailbox).after == State.DISCONNECTED
     assert mailbox.health.next_check_at is not None, "an outage is still looked at, once per interval"
-    assert [m.subject for m in mail.outbox] == [f"{mailbox.email} is disconnected: Timeout error"]
+    assert [m.subject for m in mail.outbox] == [f"{mailbox.email}: Disconnected, Timeout error (IMAP)"]
     assert _check(mailbox).after == State.CONNECTED
     assert len(mail.outbox) == 2 and mail.outbox[1].subject == f"{mailbox.email} is working again"
     assert _check(mailbox).after == State.CONNECTED

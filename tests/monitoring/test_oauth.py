@@ -50,6 +50,8 @@ def test_a_revoked_refresh_token_disconnects_with_reconnect(
     mailbox.health.refresh_from_db()
     assert mailbox.health.next_check_at is None, "a revoked grant is not retried"
     (message,) = mail.outbox
-    assert f"/mailboxes/{mailbox.pk}/#reconnect" in message.body and "Reconnect" in message.body
+    # The state's one action: sign in with the provider again, for this mailbox.
+    assert f"/connect/sso/google/?mailbox={mailbox.pk}" in message.body and "Reconnect" in message.body
+    assert "Reconnect needed" in message.subject
     page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
     assert "Reconnect with Google" in page

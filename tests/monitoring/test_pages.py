@@ -86,11 +86,11 @@ def test_summary_counts_one_outage_and_its_recovery(user, make_mailbox):
 
 
 def test_the_banner_shows_on_every_page_while_a_mailbox_is_disconnected(client_a, user, make_mailbox):
-    assert "is disconnected" not in client_a.get(reverse("mailbox_list")).content.decode()
+    assert 'class="health-banner"' not in client_a.get(reverse("mailbox_list")).content.decode()
     mailbox = _monitored(make_mailbox, user, "down@example.test", state=State.DISCONNECTED)
     for url in (reverse("mailbox_list"), reverse("alert_settings"), reverse("mailbox_new")):
         page = client_a.get(url).content.decode()
-        assert "down@example.test is disconnected." in page and f"/mailboxes/{mailbox.pk}/#health" in page
+        assert "down@example.test: Disconnected." in page and f"/mailboxes/{mailbox.pk}/#result" in page
 
 
 def test_another_users_mailbox_cannot_be_paused(client_a, make_user, make_mailbox):

@@ -90,7 +90,9 @@ def test_it_shows_the_state_now_the_failures_and_the_latest_error_in_words(clien
     assert not carol.fixed and carol.since == _at("2026-03-09")
     assert bob.failures == 1  # two timeout errors, one failed test
     body = client.get(reverse("review_list")).content.decode()
-    assert "Still failing" in body and "Fixed</span>" in body
+    # The mailbox's state now, in the words every page uses (monitoring/state.py).
+    assert alice.mailbox_state.name == "connected" and carol.mailbox_state.name == "failed"
+    assert 'data-mailbox-state="connected"' in body and 'data-mailbox-state="failed"' in body
     assert "SSL/TLS error" in body and "Timeout error" in body  # words, not codes
     assert f'<a href="{reverse("review_detail", args=[data["zoho_ssl"].pk])}">alice@zoho.example</a>' in body
     assert f'<time datetime="{_at("2026-03-10").isoformat()}"' in body  # relative in the browser
@@ -197,8 +199,9 @@ def test_an_admin_with_400_failures_sees_40_rows_one_per_mailbox(client, admin_u
     assert len({r.mailbox.pk for r in rows}) == 40
     assert "40 mailboxes with failures" in response.content.decode()
     # Session, user, two permission reads, the site's health banner; then the rows' counts
-    # (3 filters), the page, its mailboxes, their latest failures and those errors.
-    assert queries <= 12, queries
+    # (3 filters), the page, its mailboxes, their latest failures and those errors; the
+    # rows' states (monitoring/state.py: newest tests, those tests, their errors, health).
+    assert queries <= 16, queries
 
 
 def test_it_keeps_the_query_count_constant(client, admin_user, data, user):

@@ -117,7 +117,7 @@ def _save(user, made: list[tuple[R.Candidate, str]]) -> None:
                 row.fail(
                     R.DUPLICATE,
                     "duplicate",
-                    "Already connected: it is in your mailbox list.",
+                    "Already in your mailbox list.",
                     reason="existing",
                 )
 

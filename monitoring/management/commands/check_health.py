@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Mailbox
 from monitoring import checks, schedule
+from monitoring import state as mailbox_states
 from monitoring.models import Health, State
 
 
@@ -52,7 +53,8 @@ class Command(BaseCommand):
             outcome = checks.Outcome(pk, health.mailbox.email, health.state, health.state, None, "busy")
         else:
             outcome = checks.run_check(pk, token)
-        return outcome.as_dict()
+        # Additive: the mailbox's state as every page words it (monitoring/state.py).
+        return {**outcome.as_dict(), **mailbox_states.of(health.mailbox).as_dict()}
 
 
 def _pages(rows, size: int = 500):
