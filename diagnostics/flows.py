@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
 
 
-def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTest:
+def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bool = False) -> ConnectionTest:
     """Queue a test, unless one is already pending for this mailbox (double clicks), or
     record a refused one when a rate limit or an auth-failure pause applies.
 
@@ -49,6 +49,7 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTe
             settings=mailbox.settings_snapshot(),
             provider_id=mailbox.provider_id,
             round_trip_requested=round_trip,
+            create_sent_folder=create_sent,
         )
         test.deadline_at = test.default_deadline()
         refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
@@ -170,6 +171,7 @@ def execute_test(test_id: int) -> None:
         return
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
+    create = test.create_sent_folder
     smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
     checks = deliverability.begin(mailbox, config)  # DNS checks run while the probes do
     if connection.in_atomic_block:
@@ -177,7 +179,13 @@ def execute_test(test_id: int) -> None:
         # test's row yet, so keep the steps and write them here at the end.
         buffered: list = []
         diagnosis = run_probes(
-            smtp, imap, password, config, on_step=buffered.append, preferred_sent=preferred
+            smtp,
+            imap,
+            password,
+            config,
+            on_step=buffered.append,
+            preferred_sent=preferred,
+            create_sent=create,
         )
         deliverability.finish(checks, test, diagnosis, smtp, imap, password, buffered.append)
         TestStep.objects.bulk_create(TestStep(test=test, **step.as_dict()) for step in buffered)
@@ -187,7 +195,9 @@ def execute_test(test_id: int) -> None:
         # the worker's single step writer, so hundreds of tests can wait at once.
         connection.close()
         on_step = lambda step: writer.put(test.pk, step)  # noqa: E731
-        diagnosis = run_probes(smtp, imap, password, config, on_step=on_step, preferred_sent=preferred)
+        diagnosis = run_probes(
+            smtp, imap, password, config, on_step=on_step, preferred_sent=preferred, create_sent=create
+        )
         deliverability.finish(checks, test, diagnosis, smtp, imap, password, on_step)
         writer.flush()
     del password
@@ -264,6 +274,15 @@ def apply_fix(mailbox: Mailbox, error: TestError) -> ConnectionTest | None:
         setattr(mailbox, name, value)
     mailbox.save(update_fields=[*changes, "updated_at"])
     return start_test(mailbox)
+
+
+def create_sent_folder(mailbox: Mailbox) -> ConnectionTest | None:
+    """Test again, creating a Sent folder if the mailbox still has none; None when the
+    newest test did find one (nothing to create)."""
+    test = mailbox.latest_test()
+    if test is None or not test.errors.filter(code=errors.NO_SENT_FOLDER).exists():
+        return None
+    return start_test(mailbox, create_sent=True)
 
 
 def choose_sent_folder(mailbox: Mailbox, folder: str) -> ConnectionTest | None:
