@@ -2,7 +2,7 @@ from django import template
 from django.conf import settings
 
 from .. import alerts, history
-from ..models import Health
+from ..models import Health, State
 
 register = template.Library()
 
@@ -12,7 +12,10 @@ def health_panel(context, mailbox, oob=False):
     """The mailbox page's health: state, 30-day strip, uptime, last failure, time to recovery.
     oob: the panel rides out of band on the answer that shows a test's result."""
     health = Health.objects.filter(pk=mailbox.pk).first()
-    summary = history.summary(mailbox.pk) if health is not None else None
+    summary = None
+    if health is not None:
+        paused = health.state_changed_at if health.state == State.PAUSED else None
+        summary = history.summary(mailbox.pk, created_at=mailbox.created_at, paused_since=paused)
     last = summary.last_failure if summary else None
     return {
         "mailbox": mailbox,
