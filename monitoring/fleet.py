@@ -11,6 +11,9 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diagnostics.net import directory
 
 from .models import Alert, Health
 
@@ -38,13 +41,21 @@ def rows(data: dict):
     return qs.order_by("-state_changed_at", "-mailbox_id")
 
 
+def provider_label(provider_id: str) -> str:
+    """The provider's name for people; a mailbox on a server of its own has none."""
+    if not provider_id or provider_id == "-":
+        return _("Own server")
+    found = directory.by_id(provider_id)
+    return found.name if found else provider_id
+
+
 def counts() -> dict:
-    """{"state": [(state, n)], "provider": [(provider, n)]} over the whole fleet."""
+    """{"state": [(state, n)], "provider": [(filter value, name, n)]} over the whole fleet."""
     by_state = list(Health.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
     by_provider = list(
         Health.objects.values_list("mailbox__provider_id").annotate(n=Count("pk")).order_by("-n")[:20]
     )
-    return {"state": by_state, "provider": [(p or "-", n) for p, n in by_provider]}
+    return {"state": by_state, "provider": [(p or "-", provider_label(p), n) for p, n in by_provider]}
 
 
 def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:
@@ -62,16 +73,46 @@ def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:
     return [(start + timedelta(days=i), found.get(start + timedelta(days=i), 0)) for i in range(days)]
 
 
-def bars(series: list[tuple], width: int = 600, height: int = 120) -> list[dict]:
-    top = max((n for _, n in series), default=0) or 1
+# The chart's plot area inside its 600 x 150 drawing: room on the left for the count
+# axis and below for the dates.
+PLOT_LEFT, PLOT_WIDTH, PLOT_HEIGHT = 40, 555, 110
+
+
+def bars(series: list[tuple], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT) -> list[dict]:
+    top = max((n for _day, n in series), default=0) or 1
     step = width / max(len(series), 1)
     out = []
     for i, (day, n) in enumerate(series):
         h = round(height * n / top)
         out.append(
-            {"x": round(i * step, 1), "w": round(step * 0.8, 1), "y": height - h, "h": h, "day": day, "n": n}
+            {
+                "x": round(PLOT_LEFT + i * step, 1),
+                "w": round(step * 0.8, 1),
+                "y": height - h,
+                "h": h,
+                "day": day,
+                "n": n,
+            }
         )
     return out
+
+
+def axes(series: list[tuple], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT) -> dict:
+    """Labels for the chart's axes: the highest count and zero up the side, and a date
+    under the first bar, every seventh day and the last."""
+    top = max((n for _day, n in series), default=0)
+    step = width / max(len(series), 1)
+    last = len(series) - 1
+    dates = [
+        {
+            "x": round(PLOT_LEFT + i * step + step * 0.4, 1),
+            "day": day,
+            "anchor": "end" if i == last else "middle",
+        }
+        for i, (day, _n) in enumerate(series)
+        if (i % 7 == 0 and last - i >= 4) or i == last
+    ]
+    return {"top": top, "dates": dates, "left": PLOT_LEFT, "bottom": height, "right": PLOT_LEFT + width}
 
 
 def safe_cell(value) -> str:

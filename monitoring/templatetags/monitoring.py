@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from .. import alerts, history
+from .. import alerts, fleet, history
 from ..models import Health, State
 
 register = template.Library()
@@ -48,3 +48,9 @@ def every(seconds: int) -> str:
         return "minute" if minutes == 1 else f"{minutes} minutes"
     hours = minutes // 60
     return "hour" if hours == 1 else f"{hours} hours"
+
+
+@register.filter
+def provider_label(provider_id: str) -> str:
+    """A provider's name ("Own server" for a mailbox with none), never its internal id."""
+    return fleet.provider_label(provider_id)

@@ -201,7 +201,7 @@ def _fleet(make_user, make_mailbox, n):
     for i in range(n):
         owner = make_user(f"owner{i}")
         state = [State.CONNECTED, State.DISCONNECTED, State.DEGRADED][i % 3]
-        provider = ["gmail", "zoho"][i % 2]
+        provider = ["google", "zoho"][i % 2]
         box = _monitored(
             make_mailbox, owner, f"user{i}@example{i % 2}.test", state=state, provider=provider,
             error_code="imap_auth" if state != State.CONNECTED else "", last_check_at=timezone.now(),
@@ -217,13 +217,13 @@ def test_the_fleet_view_reads_in_constant_queries(login, admin_user, make_user, 
         first = client.get(reverse("health_fleet"))
     for i in range(3, 30):
         owner = make_user(f"more{i}")
-        _monitored(make_mailbox, owner, f"m{i}@example.test", state=State.DISCONNECTED, provider="gmail")
+        _monitored(make_mailbox, owner, f"m{i}@example.test", state=State.DISCONNECTED, provider="google")
     with CaptureQueriesContext(connection) as many:
         second = client.get(reverse("health_fleet"))
     assert first.status_code == second.status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     page = second.content.decode()
-    assert "Disconnected</span> 28" in page and "gmail</a> 29" in page
+    assert "Disconnected</span> 28" in page and "Google (Gmail, Google Workspace)</a> 29" in page
 
 
 def test_filters_search_and_csv_export_neutralise_formulas(login, admin_user, make_user, make_mailbox):  # noqa: F811
