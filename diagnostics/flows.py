@@ -78,7 +78,9 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
     report = ErrorReport(
         errors.RATE_LIMITED,
         "limits",
-        f"{refusal.message}. Try again after {until:%H:%M} (in about {refusal.retry_in_minutes()} minutes).",
+        # The zone is named: the reader may be elsewhere than the server.
+        f"{refusal.message}. Try again after {until:%H:%M %Z} "
+        f"(in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
     _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)

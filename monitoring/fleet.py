@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diagnostics.net import directory
+from diagnostics.net.errors import CATALOGUE
 
-from .models import Alert, Health
+from .models import Alert, Health, State
 
 CHART_DAYS = 30
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -50,12 +51,36 @@ def provider_label(provider_id: str) -> str:
 
 
 def counts() -> dict:
-    """{"state": [(state, n)], "provider": [(filter value, name, n)]} over the whole fleet."""
+    """Over the whole fleet: {"state": [(state, n)], "provider": [(filter value, name, n)],
+    "code": [(code, title, n)], "reason": [(reason, n)]}, only values that occur."""
     by_state = list(Health.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
     by_provider = list(
         Health.objects.values_list("mailbox__provider_id").annotate(n=Count("pk")).order_by("-n")[:20]
     )
-    return {"state": by_state, "provider": [(p or "-", provider_label(p), n) for p, n in by_provider]}
+    by_error = list(
+        Health.objects.exclude(state=State.CONNECTED)
+        .exclude(error_code="")
+        .values_list("error_code", "error_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    codes: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for code, reason, n in by_error:
+        codes[code] = codes.get(code, 0) + n
+        if reason:
+            reasons[reason] = reasons.get(reason, 0) + n
+    return {
+        "state": by_state,
+        "provider": [(p or "-", provider_label(p), n) for p, n in by_provider],
+        "code": sorted(((c, catalogue_title(c), n) for c, n in codes.items()), key=lambda r: (-r[2], r[1])),
+        "reason": sorted(reasons.items(), key=lambda r: (-r[1], r[0])),
+    }
+
+
+def catalogue_title(code: str) -> str:
+    kind = CATALOGUE.get(code)
+    return kind.title if kind else code
 
 
 def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:

@@ -95,3 +95,28 @@ def test_an_imported_connected_mailbox_is_monitored_and_listed_at_once(login, ad
     assert Health.objects.filter(pk=made.pk).exists() and not Health.objects.filter(pk=drafted.pk).exists()
     page = login(admin_user).get(reverse("health_fleet")).content.decode()  # the first page
     assert "imported@example.test" in page and "draft@example.test" not in page
+
+
+def test_the_filters_offer_only_values_that_occur_with_counts(login, admin_user, make_user, make_mailbox):  # noqa: F811
+    client = login(admin_user)
+    for i, (state, code, reason) in enumerate(
+        [
+            (State.DISCONNECTED, "imap_auth", "wrong_credentials"),
+            (State.DISCONNECTED, "imap_auth", "wrong_credentials"),
+            (State.DEGRADED, "timeout", "connect_timeout"),
+            (State.CONNECTED, "", ""),
+        ]
+    ):
+        _monitored(make_mailbox, make_user(f"f{i}"), f"f{i}@example.test", state=state,
+                   error_code=code, error_reason=reason)  # fmt: skip
+    page = client.get(reverse("health_fleet")).content.decode()
+    form = page[
+        page.index('aria-label="Filters"') : page.index("</form>", page.index('aria-label="Filters"'))
+    ]
+    options = [o for o in form.split("<option")[1:]]
+    assert not any("(0)" in o for o in options)
+    assert '<option value="disconnected">Disconnected (2)</option>' in form
+    assert '<option value="paused">' not in form  # no mailbox is paused
+    assert ">IMAP authentication error (2)</option>" in form and ">Timeout error (1)</option>" in form
+    assert ">Wrong credentials (2)</option>" in form and ">Connect timeout (1)</option>" in form
+    assert "ssl" not in form  # an error no mailbox has is not offered
