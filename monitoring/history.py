@@ -30,7 +30,7 @@ class Cell:
 
     @property
     def text(self) -> str:
-        day = formats.date_format(self.day, "D j M")
+        day = formats.date_format(self.day, "j M Y")  # the `when` format
         if self.state == BEFORE:
             return ""
         if not self.checks:
@@ -60,7 +60,7 @@ class Summary:
         good = sum(1 for c in drawn if c.state == State.CONNECTED)
         bad = sum(1 for c in drawn if c.checks and c.state != State.CONNECTED)
         period = (
-            _("Since %(day)s") % {"day": formats.date_format(self.since, "j M")}
+            _("Since %(day)s") % {"day": formats.date_format(self.since, "j M Y")}
             if self.since
             else _("Last %(n)s days") % {"n": len(self.cells)}
         )

@@ -3,14 +3,13 @@ choice, the health strip, the fleet and the import table neither scroll sideways
 a word that would fit on its line ("UIDVALI DITY")."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Mailbox
 from diagnostics.flows import execute_test, start_test
 from imports.models import ImportJob, ImportRow
 from monitoring.models import Check, Health, State
+from tests.browser.conftest import sign_in
 from tests.staff_fixtures import admin_user  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -70,14 +69,6 @@ def _check(page, url: str) -> None:
     assert broken == [], (url, broken)
 
 
-def _signed_in(page, app, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.clear_cookies()
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": app}])
-
-
 @pytest.fixture
 def narrow(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -134,12 +125,12 @@ def test_the_pages_fit_390_px_with_german_length_words(
         fix="Überprüfen Sie das Passwort.", password_encrypted="x",
     )  # fmt: skip
 
-    _signed_in(narrow, app, owner)
+    sign_in(narrow.context, app, owner)
     for path in ("/", "/mailboxes/new/", *(f"/mailboxes/{m.pk}/" for m in (connected, almost, failed)),
                  f"/imports/{job.pk}/"):  # fmt: skip
         _check(narrow, app + path)
 
-    _signed_in(narrow, app, admin_user)
+    sign_in(narrow.context, app, admin_user)
     for path in (
         "/health/fleet/",
         f"/health/fleet/mailboxes/{connected.pk}/",

@@ -2,8 +2,8 @@
 the form, the sign-up button says it is busy, the landing page says what the app does."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
+
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -11,10 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def person(make_user, watched, app):
     user = make_user("tabby")
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    watched.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": app}])
+    sign_in(watched.page.context, app, user)
     return user
 
 
