@@ -157,3 +157,28 @@ def test_the_pages_fit_390_px_with_german_length_words(
         }"""
     )
     assert narrow.evaluate(_BROKEN_WORDS) == ["UIDVALIDITY in span"]
+
+
+def test_the_import_tables_row_header_stays_on_one_line(browser, app, make_user):
+    owner = make_user("tabellen")
+    job = ImportJob.objects.create(user=owner, status=ImportJob.Status.CHECKING)
+    ImportRow.objects.create(
+        job=job, number=2, email="sehr.langer.name.fuer.ein.postfach@steuerberatungsgesellschaft.example",
+        state="failed", code="smtp_auth", reason="wrong_credentials", password_encrypted="x",
+        message="Der Server hat die Anmeldung abgelehnt: Benutzername oder Passwort ungültig. " * 3,
+        fix="Überprüfen Sie das Passwort und versuchen Sie es erneut.",
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(context, app, owner)
+    page.goto(f"{app}/imports/{job.pk}/")
+    lines = page.evaluate(
+        """() => {
+          const range = document.createRange();
+          range.selectNodeContents(document.querySelector("th.row-number"));
+          return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+        }"""
+    )
+    assert lines == 1
+    assert "smtp_auth" not in page.inner_text("table") and "wrong_credentials" not in page.inner_text("table")
+    context.close()
