@@ -10,6 +10,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy
 
 from core import limits
 from core.roles import landing_url
@@ -46,15 +47,18 @@ def signup(request: HttpRequest) -> HttpResponse:
 class EmailLoginForm(ThrottledLoginForm):
     error_messages = {
         **ThrottledLoginForm.error_messages,
-        "invalid_login": "This email address and password do not match an account. Check both for "
-        "typos, or reset your password.",
+        "invalid_login": gettext_lazy(
+            "This email address (or username) and password do not match an account. Check both for "
+            "typos, or reset your password."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
-        field.label = "Email address"
-        field.widget.attrs.update({"autocomplete": "username", "inputmode": "email"})
+        # People sign in with their address; staff accounts have a username.
+        field.label = gettext_lazy("Email address or username")
+        field.widget.attrs.update({"autocomplete": "username"})
 
 
 class LoginView(auth_views.LoginView):

@@ -181,6 +181,11 @@ def _rank(name: str) -> tuple[int, int]:
     return (1, 0)
 
 
+def likely_sent(name: str) -> bool:
+    """Whether a folder's name suggests sent mail: only such a folder is ever pre-selected."""
+    return _rank(name)[0] == 0
+
+
 def folder_candidates(folders: list[str]) -> list[str]:
     """The folders to choose the Sent folder from: likeliest first; INBOX, Drafts,
     Trash and Junk last; otherwise in the server's order."""

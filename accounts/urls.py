@@ -31,4 +31,5 @@ urlpatterns = [
     path("mailboxes/<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
     path("mailboxes/<int:pk>/fix/<int:error_pk>/", views.mailbox_apply_fix, name="mailbox_apply_fix"),
     path("mailboxes/<int:pk>/sent-folder/", views.mailbox_choose_folder, name="mailbox_choose_folder"),
+    path("mailboxes/<int:pk>/sent-folder/new/", views.mailbox_create_folder, name="mailbox_create_folder"),
 ]

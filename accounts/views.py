@@ -7,12 +7,14 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
 from diagnostics import deliverability
-from diagnostics.flows import apply_fix, choose_sent_folder, start_test
-from diagnostics.models import TestError
+from diagnostics.flows import apply_fix, choose_sent_folder, create_sent_folder, start_test
+from diagnostics.models import ConnectionTest, TestError
 from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
@@ -302,6 +304,18 @@ def mailbox_choose_folder(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Pick one of the folders your server listed.")
     else:
         messages.success(request, f"Using “{folder}” as the Sent folder. Testing again.")
+    return redirect("mailbox_detail", pk=mailbox.pk)
+
+
+@login_required
+@require_POST
+def mailbox_create_folder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Test again, creating a Sent folder on the server (the worker does it, never this view)."""
+    mailbox = _get_mailbox_for_user(request, pk)
+    if create_sent_folder(mailbox) is None:
+        messages.error(request, gettext("This mailbox already has a Sent folder."))
+    else:
+        messages.success(request, gettext("Creating a Sent folder and testing again."))
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
 
 
-def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTest:
+def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bool = False) -> ConnectionTest:
     """Queue a test, unless one is already pending for this mailbox (double clicks), or
     record a refused one when a rate limit or an auth-failure pause applies.
 
@@ -49,6 +49,7 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTe
             settings=mailbox.settings_snapshot(),
             provider_id=mailbox.provider_id,
             round_trip_requested=round_trip,
+            create_sent_folder=create_sent,
         )
         test.deadline_at = test.default_deadline()
         refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
@@ -77,7 +78,9 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
     report = ErrorReport(
         errors.RATE_LIMITED,
         "limits",
-        f"{refusal.message}. Try again after {until:%H:%M} (in about {refusal.retry_in_minutes()} minutes).",
+        # The zone is named: the reader may be elsewhere than the server.
+        f"{refusal.message}. Try again after {until:%H:%M %Z} "
+        f"(in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
     _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
@@ -166,10 +169,13 @@ def execute_test(test_id: int) -> None:
         return
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
+    create = test.create_sent_folder
     smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
     checks = deliverability.begin(mailbox, config)  # DNS checks run while the probes do
     steps = _Steps(test)
-    diagnosis = run_probes(smtp, imap, password, config, on_step=steps.put, preferred_sent=preferred)
+    diagnosis = run_probes(
+        smtp, imap, password, config, on_step=steps.put, preferred_sent=preferred, create_sent=create
+    )
     steps.flush()  # the login steps are in before the verdict that ends them
     _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()
@@ -321,6 +327,15 @@ def apply_fix(mailbox: Mailbox, error: TestError) -> ConnectionTest | None:
         setattr(mailbox, name, value)
     mailbox.save(update_fields=[*changes, "updated_at"])
     return start_test(mailbox)
+
+
+def create_sent_folder(mailbox: Mailbox) -> ConnectionTest | None:
+    """Test again, creating a Sent folder if the mailbox still has none; None when the
+    newest test did find one (nothing to create)."""
+    test = mailbox.latest_test()
+    if test is None or not test.errors.filter(code=errors.NO_SENT_FOLDER).exists():
+        return None
+    return start_test(mailbox, create_sent=True)
 
 
 def choose_sent_folder(mailbox: Mailbox, folder: str) -> ConnectionTest | None:

@@ -52,6 +52,8 @@ class ConnectionTest(models.Model):
     # The verification (issue 13): capabilities with every test; the round trip when asked for
     # (the first test of a mailbox asks by default); the sender domain's DNS and the tracking CNAME.
     round_trip_requested = models.BooleanField(default=False)
+    # The person asked for a Sent folder to be created when the test finds none.
+    create_sent_folder = models.BooleanField(default=False)
     capabilities = models.JSONField(default=dict, blank=True)
     round_trip = models.JSONField(null=True, blank=True)
     domain_checks = models.JSONField(null=True, blank=True)

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Mailbox
+from monitoring import schedule
 
 from . import rows as R
 
@@ -55,4 +56,7 @@ def save_batch(user, items: list[tuple[R.Candidate, str, bool]]) -> list[Mailbox
             mailbox = mailbox_for(user, row, secret, connected)
             mailbox.save()
             made.append(mailbox)
+        # Connected rows are monitored at once, like any connected mailbox: the fleet view
+        # and their health panel show them now, not after the scheduler's next pass.
+        schedule.enroll_now([m.pk for m in made if m is not None and m.status == Mailbox.Status.CONNECTED])
     return made

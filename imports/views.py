@@ -7,12 +7,13 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from live import page as live_page
 
-from . import checking, columns, csvfile, export, flows
+from . import checking, columns, csvfile, export, flows, retype
 from . import rows as R
 from . import states as row_states
 from .models import ImportJob
@@ -156,6 +157,19 @@ def import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
         f"Checking {count} row{'s' if count != 1 else ''} again." if count else "Nothing to check again.",
     )
     return redirect("import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_retype(request: HttpRequest, pk: int, row_pk: int) -> HttpResponse:
+    """A failed row, fixed in place: its password retyped, tested again by the worker."""
+    job = _job_for(request, pk)
+    row = retype.retype(job, row_pk, request.POST.get("password", ""), request.POST.get("username", ""))
+    if row is None:
+        messages.error(request, gettext("That row cannot be tested again now."))
+    else:
+        messages.info(request, gettext("Testing row %(number)s again.") % {"number": row.number})
+    return redirect(reverse("import_detail", args=[job.pk]) + (f"#row-{row.number}" if row else ""))
 
 
 @login_required

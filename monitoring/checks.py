@@ -55,7 +55,11 @@ def ensure_health(mailbox: Mailbox) -> Health:
     offset = schedule.offset_for(mailbox.pk)
     health, _ = Health.objects.get_or_create(
         mailbox=mailbox,
-        defaults={"offset": offset, "next_check_at": schedule.next_slot(offset, timezone.now())},
+        defaults={
+            "offset": offset,
+            "next_check_at": schedule.next_slot(offset, timezone.now()),
+            "state_changed_at": timezone.now(),
+        },
     )
     return health
 

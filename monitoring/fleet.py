@@ -11,9 +11,13 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diagnostics.net import directory
+from diagnostics.net.errors import CATALOGUE
 
 from . import state
-from .models import Alert, Health
+from .models import Alert, Health, State
 
 CHART_DAYS = 30
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -39,14 +43,46 @@ def rows(data: dict):
     return qs.order_by("-state_changed_at", "-mailbox_id")
 
 
+def provider_label(provider_id: str) -> str:
+    """The provider's name for people; a mailbox on a server of its own has none."""
+    if not provider_id or provider_id == "-":
+        return _("Own server")
+    found = directory.by_id(provider_id)
+    return found.name if found else provider_id
+
+
 def counts() -> dict:
-    """{"state": [(state, words, n)], "provider": [(provider, n)]} over the whole fleet."""
+    """Over the whole fleet: {"state": [(state, words, n)], "provider": [(filter value, name, n)],
+    "code": [(code, title, n)], "reason": [(reason, n)]}, only values that occur."""
     found = dict(Health.objects.values_list("state").annotate(n=Count("pk")).order_by("state"))
     by_state = [(key, words, found[key]) for key, words in state.health_words() if found.get(key)]
     by_provider = list(
         Health.objects.values_list("mailbox__provider_id").annotate(n=Count("pk")).order_by("-n")[:20]
     )
-    return {"state": by_state, "provider": [(p or "-", n) for p, n in by_provider]}
+    by_error = list(
+        Health.objects.exclude(state=State.CONNECTED)
+        .exclude(error_code="")
+        .values_list("error_code", "error_reason")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    codes: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    for code, reason, n in by_error:
+        codes[code] = codes.get(code, 0) + n
+        if reason:
+            reasons[reason] = reasons.get(reason, 0) + n
+    return {
+        "state": by_state,
+        "provider": [(p or "-", provider_label(p), n) for p, n in by_provider],
+        "code": sorted(((c, catalogue_title(c), n) for c, n in codes.items()), key=lambda r: (-r[2], r[1])),
+        "reason": sorted(reasons.items(), key=lambda r: (-r[1], r[0])),
+    }
+
+
+def catalogue_title(code: str) -> str:
+    kind = CATALOGUE.get(code)
+    return kind.title if kind else code
 
 
 def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:
@@ -64,16 +100,46 @@ def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:
     return [(start + timedelta(days=i), found.get(start + timedelta(days=i), 0)) for i in range(days)]
 
 
-def bars(series: list[tuple], width: int = 600, height: int = 120) -> list[dict]:
-    top = max((n for _, n in series), default=0) or 1
+# The chart's plot area inside its 600 x 150 drawing: room on the left for the count
+# axis and below for the dates.
+PLOT_LEFT, PLOT_WIDTH, PLOT_HEIGHT = 40, 555, 110
+
+
+def bars(series: list[tuple], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT) -> list[dict]:
+    top = max((n for _day, n in series), default=0) or 1
     step = width / max(len(series), 1)
     out = []
     for i, (day, n) in enumerate(series):
         h = round(height * n / top)
         out.append(
-            {"x": round(i * step, 1), "w": round(step * 0.8, 1), "y": height - h, "h": h, "day": day, "n": n}
+            {
+                "x": round(PLOT_LEFT + i * step, 1),
+                "w": round(step * 0.8, 1),
+                "y": height - h,
+                "h": h,
+                "day": day,
+                "n": n,
+            }
         )
     return out
+
+
+def axes(series: list[tuple], width: int = PLOT_WIDTH, height: int = PLOT_HEIGHT) -> dict:
+    """Labels for the chart's axes: the highest count and zero up the side, and a date
+    under the first bar, every seventh day and the last."""
+    top = max((n for _day, n in series), default=0)
+    step = width / max(len(series), 1)
+    last = len(series) - 1
+    dates = [
+        {
+            "x": round(PLOT_LEFT + i * step + step * 0.4, 1),
+            "day": day,
+            "anchor": "end" if i == last else "middle",
+        }
+        for i, (day, _n) in enumerate(series)
+        if (i % 7 == 0 and last - i >= 4) or i == last
+    ]
+    return {"top": top, "dates": dates, "left": PLOT_LEFT, "bottom": height, "right": PLOT_LEFT + width}
 
 
 def safe_cell(value) -> str:

@@ -7,44 +7,98 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, Subquery
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from diagnostics.models import ConnectionTest
 
 from .models import Check, State
 
 DAYS = 30
-# The worst state of a day colours its cell.
+# The worst state of a day on which every check failed colours its cell.
 _RANK = {State.CONNECTED: 0, State.PAUSED: 1, State.DEGRADED: 2, State.DISCONNECTED: 3}
+BEFORE, NOT_CHECKED, PARTIAL = "before", "", "partial"
 
 
 @dataclass
 class Cell:
     day: date
-    state: str  # "" when nothing was checked that day
+    state: str  # BEFORE the mailbox existed, NOT_CHECKED, PARTIAL (some checks failed), or a State
     checks: int
     failed: int
 
     @property
     def text(self) -> str:
+        day = formats.date_format(self.day, "j M Y")  # the `when` format
+        if self.state == BEFORE:
+            return ""
         if not self.checks:
-            return f"{self.day:%a %d %b}: not checked"
-        label = State(self.state).label.lower()
-        return f"{self.day:%a %d %b}: {label}, {self.failed} of {self.checks} checks failed"
+            return _("%(day)s: not checked") % {"day": day}
+        return ngettext(
+            "%(day)s: %(ok)s of %(n)s check connected",
+            "%(day)s: %(ok)s of %(n)s checks connected",
+            self.checks,
+        ) % {"day": day, "ok": self.checks - self.failed, "n": self.checks}
 
 
 @dataclass
 class Summary:
     cells: list[Cell]
-    uptime: float | None  # percent of checks that connected
+    uptime: float | None  # percent of the monitored time (paused time left out) that was connected
     last_failure: Check | None
     mttr: timedelta | None  # mean time from disconnected to connected again
     outages: int
+    since: date | None = None  # the first day drawn, when the mailbox is younger than the strip
+
+    @property
+    def sentence(self) -> str:
+        """What the strip shows, in one sentence: a screen reader hears this, not 30 cells."""
+        drawn = [c for c in self.cells if c.state != BEFORE]
+        if not any(c.checks for c in drawn):
+            return _("No checks yet.")
+        good = sum(1 for c in drawn if c.state == State.CONNECTED)
+        bad = sum(1 for c in drawn if c.checks and c.state != State.CONNECTED)
+        period = (
+            _("Since %(day)s") % {"day": formats.date_format(self.since, "j M Y")}
+            if self.since
+            else _("Last %(n)s days") % {"n": len(self.cells)}
+        )
+        parts = [
+            ngettext("%(n)s day all checks connected", "%(n)s days all checks connected", good) % {"n": good},
+            ngettext("%(n)s day with failed checks", "%(n)s days with failed checks", bad) % {"n": bad},
+        ]
+        text = f"{period}: {', '.join(parts)}"
+        if self.uptime is not None:
+            text += _("; connected %(pct)s%% of the monitored time") % {"pct": f"{self.uptime:.1f}"}
+        return text + "."
 
 
-def summary(mailbox_id: int, days: int = DAYS) -> Summary:
-    """Two queries: the period's checks (small columns only) and the last failure."""
-    today = timezone.localdate()
+def _colour(cell: Cell, worst: str) -> str:
+    if not cell.checks:
+        return cell.state
+    if not cell.failed:
+        return State.CONNECTED
+    return worst if cell.failed == cell.checks else PARTIAL
+
+
+def _uptime(rows: list, now) -> float | None:
+    """Time-weighted: each check's outcome holds until the next check (the last one until
+    `now`, the start of a pause while paused); time before the first check is not monitored."""
+    up = total = 0.0
+    for (at, _state, ok), following in zip(rows, [*rows[1:], (now, None, None)], strict=True):
+        seconds = max((following[0] - at).total_seconds(), 0.0)
+        total += seconds
+        up += seconds if ok else 0.0
+    return 100.0 * up / total if total else None
+
+
+def summary(mailbox_id: int, days: int = DAYS, created_at=None, paused_since=None) -> Summary:
+    """Two queries: the period's checks (small columns only) and the last failure.
+    `created_at`: the mailbox's, so that days before it existed are not drawn;
+    `paused_since`: checks are paused now, and that time is not monitored time."""
+    now = timezone.now()
+    today = timezone.localdate(now)
     start = today - timedelta(days=days - 1)
     since = timezone.make_aware(timezone.datetime.combine(start, timezone.datetime.min.time()))
     rows = list(
@@ -52,18 +106,25 @@ def summary(mailbox_id: int, days: int = DAYS) -> Summary:
         .order_by("created_at", "pk")
         .values_list("created_at", "state", "ok")
     )
+    born = min(filter(None, [created_at, rows[0][0] if rows else None]), default=None)
+    first_day = timezone.localdate(born) if born else start
     by_day: dict[date, Cell] = {
-        start + timedelta(days=i): Cell(start + timedelta(days=i), "", 0, 0) for i in range(days)
+        start + timedelta(days=i): Cell(
+            start + timedelta(days=i), BEFORE if start + timedelta(days=i) < first_day else NOT_CHECKED, 0, 0
+        )
+        for i in range(days)
     }
+    worst: dict[date, str] = {}
     for at, state, ok in rows:
         cell = by_day.get(timezone.localdate(at))
         if cell is None:
             continue
         cell.checks += 1
         cell.failed += 0 if ok else 1
-        if not cell.state or _RANK.get(state, 0) > _RANK.get(cell.state, 0):
-            cell.state = state
-    uptime = 100.0 * sum(1 for r in rows if r[2]) / len(rows) if rows else None
+        if not ok and _RANK.get(state, 0) > _RANK.get(worst.get(cell.day, State.CONNECTED), 0):
+            worst[cell.day] = state
+    for cell in by_day.values():
+        cell.state = _colour(cell, worst.get(cell.day, State.DISCONNECTED))
     recoveries, down_since = [], None
     for at, state, _ok in rows:
         if state == State.DISCONNECTED and down_since is None:
@@ -79,7 +140,12 @@ def summary(mailbox_id: int, days: int = DAYS) -> Summary:
         .first()
     )
     return Summary(
-        list(by_day.values()), uptime, last_failure, mttr, len(recoveries) + (1 if down_since else 0)
+        list(by_day.values()),
+        _uptime(rows, paused_since or now),
+        last_failure,
+        mttr,
+        len(recoveries) + (1 if down_since else 0),
+        since=first_day if first_day > start else None,
     )
 
 

@@ -63,10 +63,20 @@ def enroll(batch: int | None = None) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:batch]
     )
+    return enroll_now(ids, now)
+
+
+def enroll_now(mailbox_ids: list[int], now: datetime | None = None) -> int:
+    """Monitor these connected mailboxes from now on (new ones: the scheduler's batch, an
+    import's connected rows). Monitoring starts now, which is also where the fleet view,
+    newest change first, lists them."""
+    now = now or timezone.now()
     rows = []
-    for pk in ids:
+    for pk in mailbox_ids:
         offset = offset_for(pk)
-        rows.append(Health(mailbox_id=pk, offset=offset, next_check_at=next_slot(offset, now)))
+        rows.append(
+            Health(mailbox_id=pk, offset=offset, next_check_at=next_slot(offset, now), state_changed_at=now)
+        )
     Health.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 

@@ -78,11 +78,24 @@ def fleet_view(request: HttpRequest) -> HttpResponse:
             "counts": fleet.counts(),
             "chart": chart,
             "bars": fleet.bars(chart),
+            "axes": fleet.axes(chart),
             "query": query.urlencode(),
             "actions": BULK_ACTIONS,
             "states": State,
         },
     )
+
+
+@role_required(ADMIN)
+def fleet_mailbox(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fleet row's mailbox, as an admin sees it: its newest test's review page; a
+    mailbox no test has run on yet gets a short page that says so."""
+    mailbox = get_object_or_404(Mailbox.objects.select_related("user"), pk=pk)
+    latest = mailbox.latest_test()
+    if latest is not None:
+        return redirect("review_detail", pk=latest.pk)
+    health = Health.objects.filter(pk=pk).first()
+    return render(request, "monitoring/fleet_mailbox.html", {"mailbox": mailbox, "health": health})
 
 
 @role_required(ADMIN)

@@ -229,14 +229,12 @@ def facets(data: dict) -> dict[str, Facet]:
         .annotate(n=Count("mailbox_id", distinct=True))
         .order_by()
     }
+    now = [Option(FAILING, "Still failing", states.get(0, 0)), Option(FIXED, "Fixed since", states.get(1, 0))]
     reason_keys = sorted({*KNOWN_REASONS, *reasons, *([data["reason"]] if data.get("reason") else [])})
     return {
         "state": Facet(
-            [
-                Option("", "Failing or fixed", None),
-                Option(FAILING, "Still failing", states.get(0, 0)),
-                Option(FIXED, "Fixed since", states.get(1, 0)),
-            ]
+            [Option("", "Failing or fixed", None), *[o for o in now if o.count]],
+            [o for o in now if not o.count],
         ),
         "code": Facet.split(
             "Any error", [Option(c, kind.title, codes.get(c, 0)) for c, kind in CATALOGUE.items()]

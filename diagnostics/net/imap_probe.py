@@ -1,4 +1,5 @@
-"""IMAP test: dns, connect, tls, greeting, capability, starttls, login, list, sent_folder."""
+"""IMAP test: dns, connect, tls, greeting, capability, starttls, login, list, sent_folder
+(which creates the Sent folder when asked to and none exists)."""
 
 import contextlib
 import imaplib
@@ -7,6 +8,7 @@ from . import capabilities, errors, replies, sasl
 from .classify import classify
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
+from .sent_create import create_sent
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
@@ -220,7 +222,7 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) ->
     rec.ok(f"{_login(client, server, password)} accepted")
 
 
-def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None):
+def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None, create=False):
     rec = client.rec
     secure_and_log_in(client, server, password)
     rec.begin("list")
@@ -237,6 +239,14 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str,
     usable = [f for f in folders if f.selectable]
     chosen = next((f for f in usable if preferred and f.name == preferred), None)
     sent = chosen or find_sent(folders)
+    created = False
+    if sent is None and create:
+        try:
+            sent, created = create_sent(client, folders), True
+        except ProbeError as error:
+            error.folders = [f.name for f in usable]
+            raise
+        usable.append(sent)
     if sent is None:
         names = ", ".join(f.name for f in usable[:20])
         error = ProbeError(
@@ -246,7 +256,7 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str,
         )
         error.folders = [f.name for f in usable]
         raise error
-    rec.ok(sent.name + (" (your choice)" if chosen else ""))
+    rec.ok(sent.name + (" (your choice)" if chosen else " (created)" if created else ""))
     if seen is not None:
         seen.update(capabilities.read_imap(client))
     return sent, usable
@@ -272,16 +282,18 @@ def probe_imap(
     rec: StepRecorder,
     preferred_sent: str = "",
     seen: dict | None = None,
+    create_sent: bool = False,
 ):
     """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None).
 
     `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
-    receives the capabilities after login and INBOX's STATUS (see capabilities)."""
+    receives the capabilities after login and INBOX's STATUS (see capabilities).
+    `create_sent`: when no folder is the Sent folder, create one (sent_create)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedIMAP4(rec, server, config, deadline)
-        sent, usable = _run(client, server, password, preferred_sent, seen)
+        sent, usable = _run(client, server, password, preferred_sent, seen, create_sent)
         return sent.name, [f.name for f in usable], None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current

@@ -230,6 +230,9 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
     ),
     # Others
     "not_found": (FOLDER_NAME_TIP,),
+    "create_refused": (
+        "Create a folder named Sent in your webmail, then test again; or choose one of your folders.",
+    ),
     "no_greeting": (
         "Try the other encryption mode with its usual port: SSL/TLS on 465 (sending) or 993 "
         "(receiving), STARTTLS on 587 or 143. An SSL/TLS port waits in silence for a client that "

@@ -115,12 +115,14 @@ def run_probes(
     config: ProbeConfig,
     on_step: Callable[[Step], None] | None = None,
     preferred_sent: str = "",
+    create_sent: bool = False,
 ) -> Diagnosis:
     """Test SMTP and IMAP at the same time; the slower one sets the total time.
 
     `password` is a string, or a sasl.Bearer for mailboxes signed in with OAuth.
     `on_step` is called from the probe threads as each step ends, so it must be
-    thread-safe (the worker hands steps to its shared writer).
+    thread-safe (the worker hands steps to its shared writer). `create_sent`: create
+    a Sent folder when the mailbox has none (the person asked for it).
     """
     redact = _redactor(smtp, imap, password)
     if isinstance(password, sasl.Bearer) and password.failure:
@@ -138,7 +140,9 @@ def run_probes(
     # SMTP in a second thread, IMAP in this one: two threads per test, not three.
     thread = threading.Thread(target=smtp_job, name="smtp-probe", daemon=True)
     thread.start()
-    outcome["imap"] = probe_imap(imap, password, config, imap_rec, preferred_sent, seen=seen)
+    outcome["imap"] = probe_imap(
+        imap, password, config, imap_rec, preferred_sent, seen=seen, create_sent=create_sent
+    )
     thread.join()
 
     diagnosis = Diagnosis(

@@ -1,8 +1,8 @@
 from django import template
 from django.conf import settings
 
-from .. import alerts, history, state
-from ..models import Health
+from .. import alerts, fleet, history, state
+from ..models import Health, State
 
 register = template.Library()
 
@@ -15,7 +15,10 @@ def health_panel(context, mailbox, oob=False, mailbox_state=None):
     health = Health.objects.filter(pk=mailbox.pk).first()
     if not mailbox_state:
         mailbox_state = state.for_mailboxes([mailbox], {mailbox.pk: health})[mailbox.pk]
-    summary = history.summary(mailbox.pk) if health is not None else None
+    summary = None
+    if health is not None:
+        paused = health.state_changed_at if health.state == State.PAUSED else None
+        summary = history.summary(mailbox.pk, created_at=mailbox.created_at, paused_since=paused)
     last = summary.last_failure if summary else None
     return {
         "mailbox": mailbox,
@@ -49,3 +52,9 @@ def every(seconds: int) -> str:
         return "minute" if minutes == 1 else f"{minutes} minutes"
     hours = minutes // 60
     return "hour" if hours == 1 else f"{hours} hours"
+
+
+@register.filter
+def provider_label(provider_id: str) -> str:
+    """A provider's name ("Own server" for a mailbox with none), never its internal id."""
+    return fleet.provider_label(provider_id)

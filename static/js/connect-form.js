@@ -198,11 +198,24 @@
     panel.replaceChildren.apply(panel, Array.prototype.slice.call(fresh.childNodes));
   }
 
+  function keepFocusIn(block) {
+    var next = block.querySelector("a[href], button:not([disabled]), input:not([type=hidden]), select, textarea");
+    if (!next) {
+      block.setAttribute("tabindex", "-1"); // nothing to act on: the block itself holds the place
+      next = block;
+    }
+    next.focus({ preventScroll: true });
+  }
+
   function swapDetails(fresh) {
     // SSO or refused providers have no fields at all; only then is the block replaced.
     var details = document.getElementById("details");
     if (!details) return;
+    // The person may be in the block (Tab from the address lands on the password): the
+    // focus stays at that place in the form rather than falling to the page.
+    var hadFocus = details.contains(document.activeElement);
     details.replaceWith(fresh);
+    if (hadFocus) keepFocusIn(fresh);
     touched.clear();
     held = {};
     deferredPanel = null;

@@ -45,9 +45,26 @@ def exact_text(local: datetime) -> str:
     return f"{date_text(local)}, {local:%H:%M} {local.tzname() or ''}".strip()
 
 
+@register.filter(name="when")
+def when_filter(value, style: str = "relative"):
+    """`{{ value|when }}`, `{{ value|when:"exact" }}`: the same as the tag, for places a
+    tag cannot go (inside `{% blocktranslate with %}`). "text": the words alone, without
+    the <time> element (an SVG title, an attribute)."""
+    if style == "text":
+        if not value:
+            return ""
+        if not isinstance(value, datetime):
+            return date_text(value)
+        return exact_text(
+            timezone.localtime(value if timezone.is_aware(value) else timezone.make_aware(value))
+        )
+    return when(value, style, empty="")
+
+
 @register.simple_tag
 def when(value, style: str = "relative", empty: str = "never"):
-    """style: "relative" (words while recent, else the date), "date" or "exact"."""
+    """style: "relative" (words while recent, else the date), "date" or "exact". Every date
+    on every page goes through here: one format, the zone named on exact times."""
     if not value:
         return empty
     if not isinstance(value, datetime):  # a date has no time zone to convert

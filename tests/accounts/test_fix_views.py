@@ -57,7 +57,7 @@ def test_it_remembers_the_chosen_sent_folder(client_a, user, make_mailbox):
     mailbox = make_mailbox(user)
     _failed_test(mailbox, folders=["INBOX", "Ausgang", "Entwürfe"])
     page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
-    assert "Choose your Sent folder" in page and "Ausgang" in page
+    assert "Or use one of your folders" in page and "Ausgang" in page
     client_a.post(reverse("mailbox_choose_folder", args=[mailbox.pk]), {"folder": "Ausgang"})
     mailbox.refresh_from_db()
     assert mailbox.sent_folder == "Ausgang" and mailbox.sent_folder_chosen

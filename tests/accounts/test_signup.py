@@ -83,7 +83,7 @@ def test_a_wrong_password_names_what_to_check(client, make_user):
     make_user("kim@example.test")
     response = client.post(reverse("login"), {"username": "kim@example.test", "password": "nope"})
     body = response.content.decode()
-    assert "This email address and password do not match an account" in body
+    assert "This email address (or username) and password do not match an account" in body
     assert reverse("password_reset") in body
 
 

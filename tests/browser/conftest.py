@@ -99,3 +99,16 @@ def app(live_server, settings):
     """The live server's URL, with the probe settings the worker also uses."""
     settings.ALLOWED_HOSTS = ["*"]
     return live_server.url
+
+
+def sign_in(context, app: str, user) -> None:
+    """Sign `user` in to the browser context by its session cookie (sign-up and the login
+    form have tests of their own); any earlier session is dropped."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.clear_cookies()
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": app}])

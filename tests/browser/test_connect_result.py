@@ -12,8 +12,6 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from accounts.models import Mailbox
@@ -23,6 +21,7 @@ from diagnostics.net.directory import deep_links
 from diagnostics.net.directory.model import LOCAL_PART, NOT_RECOMMENDED, Provider, ssl, starttls
 from live.publish import publish
 from tests.browser.a11y import check_page
+from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -34,10 +33,7 @@ APP_PASSWORD_HELP = "https://help.cloudy.example/app-passwords"
 def person(make_user, watched, app):
     """A signed-in user (the session cookie is set directly: sign-up has tests of its own)."""
     user = make_user("casey")
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    watched.page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": app}])
+    sign_in(watched.page.context, app, user)
     return user
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -38,10 +39,69 @@ def test_the_mailbox_page_shows_the_strip_uptime_and_time_to_recovery(client_a, 
     mailbox = _monitored(make_mailbox, user, "a@example.test")
     _history(mailbox, [(50, "connected"), (49, "disconnected"), (46, "connected"), (1, "connected")])
     page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
-    assert "75.0% of checks connected" in page and "mean time to recovery 3 h 0 min" in page
+    # 50 h monitored, 3 of them disconnected.
+    assert "connected 94.0% of the monitored time" in page and "Mean time to recovery: 3 h 0 min." in page
     assert page.count('class="cell cell-') >= 30
-    assert "disconnected, 1 of" in page  # the text alternative of a cell
+    # A cell's tooltip counts its checks (the failed one shares its day with 1 or 2 others).
+    assert re.search(r'title="[^"]+: [12] of [23] checks connected"', page)
     assert "Last failure: IMAP authentication error" in page
+
+
+def _strip(page: str) -> str:
+    return page[page.index('<ol class="strip"') : page.index("</ol>", page.index('<ol class="strip"'))]
+
+
+def test_a_mailbox_created_today_is_drawn_from_today_and_its_day_follows_its_checks(
+    client_a, user, make_mailbox
+):
+    mailbox = _monitored(make_mailbox, user, "new@example.test")
+    now = timezone.now()
+    # Five checks in the last minutes (after midnight whenever the test runs): 3 of 5 connected.
+    Check.objects.bulk_create(
+        Check(mailbox=mailbox, state=s, ok=s == State.CONNECTED, created_at=now - timedelta(seconds=sec))
+        for sec, s in [(50, "disconnected"), (40, "connected"), (30, "connected"), (20, "disconnected"),
+                       (10, "connected")]
+    )  # fmt: skip
+    Mailbox.objects.filter(pk=mailbox.pk).update(created_at=now - timedelta(seconds=60))
+    if timezone.localdate(now - timedelta(seconds=60)) != timezone.localdate(now):
+        pytest.skip("ran across local midnight")
+    summary = history.summary(mailbox.pk, created_at=now - timedelta(seconds=60))
+    before = [c for c in summary.cells if c.state == history.BEFORE]
+    assert len(before) == 29 and all(c.text == "" for c in before)  # not "not checked"
+    today = summary.cells[-1]
+    assert today.state == history.PARTIAL and today.text.endswith(": 3 of 5 checks connected")
+    assert summary.uptime == pytest.approx(60.0, abs=1)  # 30 of the 50 monitored seconds
+    assert summary.since == timezone.localdate(now)
+
+    page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
+    strip = _strip(page)
+    assert 'aria-hidden="true"' in strip and "visually-hidden" not in strip  # one sentence, not 30 cells
+    assert strip.count("cell-before") == 29 and "not checked" not in strip
+    assert "cell-partial" in strip and "cell-disconnected" not in strip
+    assert "Since " in page and "1 day with failed checks" in page
+
+
+def test_uptime_counts_monitored_time_only(user, make_mailbox):
+    mailbox = _monitored(make_mailbox, user, "paused@example.test")
+    now = timezone.now()
+    _history(mailbox, [(10, "disconnected"), (8, "connected")])
+    # Paused 4 h ago: 2 h down, 4 h up, the last 4 h not monitored.
+    summary = history.summary(mailbox.pk, paused_since=now - timedelta(hours=4))
+    assert summary.uptime == pytest.approx(100 * 4 / 6, abs=0.1)
+    assert history.summary(mailbox.pk).uptime == pytest.approx(80.0, abs=0.1)
+
+
+def test_a_day_on_which_every_check_failed_is_red_with_its_counts(user, make_mailbox):
+    mailbox = _monitored(make_mailbox, user, "red@example.test")
+    now = timezone.now()
+    Check.objects.bulk_create(
+        Check(mailbox=mailbox, state=s, ok=False, created_at=now - timedelta(seconds=sec))
+        for sec, s in [(30, "degraded"), (20, "disconnected")]
+    )
+    if timezone.localdate(now - timedelta(seconds=30)) != timezone.localdate(now):
+        pytest.skip("ran across local midnight")
+    today = history.summary(mailbox.pk).cells[-1]
+    assert today.state == State.DISCONNECTED and today.text.endswith(": 0 of 2 checks connected")
 
 
 def test_a_just_connected_mailbox_is_told_when_checks_start(client_a, user, make_mailbox, settings):
@@ -82,7 +142,7 @@ def test_summary_counts_one_outage_and_its_recovery(user, make_mailbox):
     )
     summary = history.summary(mailbox.pk)
     assert summary.mttr == timedelta(hours=3) and summary.outages == 1
-    assert summary.uptime == pytest.approx(40.0)
+    assert summary.uptime == pytest.approx(60.0, abs=0.1)  # 6 of 10 hours
 
 
 def test_the_banner_shows_on_every_page_while_a_mailbox_is_disconnected(client_a, user, make_mailbox):
@@ -143,7 +203,7 @@ def _fleet(make_user, make_mailbox, n):
     for i in range(n):
         owner = make_user(f"owner{i}")
         state = [State.CONNECTED, State.DISCONNECTED, State.DEGRADED][i % 3]
-        provider = ["gmail", "zoho"][i % 2]
+        provider = ["google", "zoho"][i % 2]
         box = _monitored(
             make_mailbox, owner, f"user{i}@example{i % 2}.test", state=state, provider=provider,
             error_code="imap_auth" if state != State.CONNECTED else "", last_check_at=timezone.now(),
@@ -159,13 +219,13 @@ def test_the_fleet_view_reads_in_constant_queries(login, admin_user, make_user, 
         first = client.get(reverse("health_fleet"))
     for i in range(3, 30):
         owner = make_user(f"more{i}")
-        _monitored(make_mailbox, owner, f"m{i}@example.test", state=State.DISCONNECTED, provider="gmail")
+        _monitored(make_mailbox, owner, f"m{i}@example.test", state=State.DISCONNECTED, provider="google")
     with CaptureQueriesContext(connection) as many:
         second = client.get(reverse("health_fleet"))
     assert first.status_code == second.status_code == 200
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
     page = second.content.decode()
-    assert "Disconnected</span> 28" in page and "gmail</a> 29" in page
+    assert "Disconnected</span> 28" in page and "Google (Gmail, Google Workspace)</a> 29" in page
 
 
 def test_filters_search_and_csv_export_neutralise_formulas(login, admin_user, make_user, make_mailbox):  # noqa: F811

@@ -77,7 +77,7 @@ def test_it_groups_by_error_and_provider_and_shows_what_is_rising(client, admin_
     body = response.content.decode()
     since = timezone.localdate() - timedelta(days=2)
     assert f'Rising since <time datetime="{since.isoformat()}"' in body  # a date, not a weekday
-    assert f">{since.day} {since:%b}</time>" in body
+    assert f">{since.day} {since:%b} {since.year}</time>" in body  # the one date format
     assert f"Rising since {since:%A}" not in body
 
 

@@ -101,7 +101,7 @@ def test_it_shows_the_state_now_the_failures_and_the_latest_error_in_words(clien
     assert only.latest == data["zoho_auth"] and only.failures == 1
 
 
-def test_it_counts_mailboxes_in_each_filter_and_offers_known_reasons(client, admin_user, data):
+def test_it_counts_mailboxes_in_each_filter_and_offers_only_reasons_that_occur(client, admin_user, data):
     client.force_login(admin_user)
     response = client.get(reverse("review_list"), {"state": "failing"})
     facets = response.context["facets"]
@@ -112,10 +112,14 @@ def test_it_counts_mailboxes_in_each_filter_and_offers_known_reasons(client, adm
     body = response.content.decode()
     assert "Timeout error (1)</option>" in body
     assert '<input type="text" name="reason"' not in body and '<select name="reason">' in body
-    # Reasons the classifier knows are offered even when no failure has them yet.
+    # Only reasons that occur are offered, with their counts; none at "(0)".
     reasons = {o.value for o in facets["reason"].unused}
     assert {"cert_untrusted", "app_password_required", "wrong_credentials"} <= reasons
-    assert "Certificate untrusted (0)" in body
+    assert "(0)</option>" not in body and "Certificate untrusted" not in body
+    # A reason chosen by a link that matches nothing stays shown as chosen.
+    chosen = client.get(reverse("review_list"), {"reason": "cert_untrusted"}).content.decode()
+    assert '<option value="cert_untrusted" selected>Certificate untrusted (0)</option>' in chosen
+    assert chosen.count("(0)</option>") == 1
     found = client.get(reverse("review_list")).context["facets"]["reason"].options
     assert [(o.value, o.count) for o in found[1:]] == [("bad_credentials", 1), ("wrong_version", 1)]
 

@@ -51,3 +51,26 @@ def test_it_shows_a_date_once_it_is_not_recent_and_an_exact_time_on_request():
 def test_it_copes_with_nothing_and_with_plain_dates():
     assert _render(None) == "never"
     assert _render(date(2026, 3, 9)) == '<time datetime="2026-03-09">9 Mar 2026</time>'
+
+
+def test_the_filter_is_the_tag_and_its_text_names_the_zone(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    moment = timezone.now() - timedelta(days=20)
+    tag = _render(moment, "exact")
+    assert Template("{% load when %}{{ value|when:'exact' }}").render(Context({"value": moment})) == tag
+    text = Template("{% load when %}{{ value|when:'text' }}").render(Context({"value": moment}))
+    assert "<" not in text and ("CET" in text or "CEST" in text)
+
+
+def test_no_template_formats_a_date_of_its_own():
+    """One format on every page: dates go through `when`, never Django's date filter."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    own = [
+        f"{path.relative_to(root)}: {match}"
+        for path in root.rglob("*.html")
+        for match in re.findall(r"\|(?:date|time|naturaltime|timesince)\b[^}]*", path.read_text())
+    ]
+    assert own == []
