@@ -7,14 +7,13 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
 from diagnostics import deliverability
 from diagnostics.flows import apply_fix, choose_sent_folder, create_sent_folder, start_test
-from diagnostics.models import ConnectionTest, TestError
+from diagnostics.models import TestError
 from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
