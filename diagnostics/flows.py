@@ -1,14 +1,13 @@
 """Start a connection test and carry it out: the procedures behind views and tasks."""
 
 import logging
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from core import dispatch, limits
+from core import dispatch, limits, refused
 from core.crypto import DecryptionError
 from live.publish import publish, publish_many
 from mailauth.tokens import credentials_for
@@ -51,6 +50,11 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTe
             round_trip_requested=round_trip,
         )
         test.deadline_at = test.default_deadline()
+        known = _already_refused(mailbox)
+        if known is not None:  # never sent again: answered without contacting the server
+            test.save()
+            _finish(test, ConnectionTest.Status.FAILED, "", [known], touch_mailbox=False)
+            return test
         refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
         if refusal is not None:
             test.save()
@@ -72,12 +76,30 @@ def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
     publish_many([f"test-{test.pk}", f"mailbox-{test.mailbox_id}"] if mailbox_too else [f"test-{test.pk}"])
 
 
+def _already_refused(mailbox: Mailbox) -> ErrorReport | None:
+    """The saved password, when a server of this mailbox already refused it (core.refused)."""
+    if mailbox.auth_method != Mailbox.AuthMethod.PASSWORD:
+        return None  # a refused token is renewed once, never retried: nothing to remember
+    try:
+        password = mailbox.get_password()
+    except DecryptionError:
+        return None  # execute_test says so
+    found = refused.already_refused(
+        [(getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")], password
+    )
+    if found is None:
+        return None
+    protocol = "smtp" if found.host == mailbox.smtp_host else "imap"
+    code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
+    return ErrorReport(code, protocol, refused.message(found), reason="already_refused")
+
+
 def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
-    until = timezone.localtime(datetime.fromtimestamp(refusal.retry_at, tz=UTC))
     report = ErrorReport(
         errors.RATE_LIMITED,
         "limits",
-        f"{refusal.message}. Try again after {until:%H:%M} (in about {refusal.retry_in_minutes()} minutes).",
+        f"{refusal.message}. Try again after {limits.local_time(refusal.retry_at)} "
+        f"(in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
     _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
@@ -151,7 +173,13 @@ def execute_test(test_id: int) -> None:
     if test is None:
         return
     mailbox = test.mailbox
-    paused = limits.auth_paused(mailbox)  # it may have started after this test was queued
+    # A pause, or the password's refusal elsewhere, may have come after this test was queued;
+    # a health check goes through here too, so it never resends a refused password either.
+    known = _already_refused(mailbox)
+    if known is not None:
+        _finish(test, ConnectionTest.Status.FAILED, "", [known])
+        return
+    paused = limits.auth_paused(mailbox)
     if paused is not None:
         _refuse(test, paused)
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
@@ -190,15 +218,17 @@ def execute_test(test_id: int) -> None:
         diagnosis = run_probes(smtp, imap, password, config, on_step=on_step, preferred_sent=preferred)
         deliverability.finish(checks, test, diagnosis, smtp, imap, password, on_step)
         writer.flush()
+    _record_logins(mailbox, diagnosis, password)
     del password
-    _record_logins(mailbox, diagnosis)
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
     test.save(update_fields=["transcript", "folders", *deliverability.store(test, diagnosis)])
     _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
 
 
-def _record_logins(mailbox: Mailbox, diagnosis) -> None:
+def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
+    """Remember a password the servers refused (core.refused) and say, on its error, how
+    many tries are left once few are."""
     pairs = {p: (getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")}
     failed = {
         pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
@@ -208,7 +238,14 @@ def _record_logins(mailbox: Mailbox, diagnosis) -> None:
         for s in diagnosis.steps
         if s.ok and s.name in ("auth", "login") and s.protocol in pairs
     }
-    limits.record_auth_result(failed, succeeded)
+    if not isinstance(password, str):  # an OAuth token: a refusal is renewed, not remembered
+        limits.record_auth_result(set(), succeeded)
+        return
+    warnings = refused.record(failed, succeeded, password)
+    for report in diagnosis.errors:
+        warning = warnings.get(pairs.get(report.protocol))
+        if warning and report.reason == "wrong_credentials":
+            report.detail = f"{report.detail} {warning}"
 
 
 REAPED = (

@@ -321,7 +321,9 @@ MAIL_TEST_RATE_PER_USER = env.int("MAIL_TEST_RATE_PER_USER", default=30)
 MAIL_TEST_RATE_PER_HOST = env.int("MAIL_TEST_RATE_PER_HOST", default=300)
 MAIL_TEST_RATE_PER_LOGIN = env.int("MAIL_TEST_RATE_PER_LOGIN", default=10)
 # After this many wrong-password refusals for one (host, username), pause for the window.
-MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=3)
+# Distinct passwords a (host, login) may refuse per window before tests pause; the same
+# refused password is never sent again (core.refused), so retyping it costs no try.
+MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=5)
 MAIL_AUTH_FAILURE_WINDOW = env.int("MAIL_AUTH_FAILURE_WINDOW", default=3 * 3600)
 MAIL_LIMITS_NAMESPACE = env("MAIL_LIMITS_NAMESPACE", default="v1")
 # Sign-in throttles per (account name, client address) and per address; sign-ups per address.

@@ -156,6 +156,7 @@ def app_env(database_url: str, pki, queue: str = TEST_QUEUE) -> dict[str, str]:
         "MAIL_TEST_RATE_PER_USER": str(GENEROUS),
         "MAIL_TEST_RATE_PER_HOST": str(GENEROUS),
         "MAIL_TEST_RATE_PER_LOGIN": str(GENEROUS),
+        "MAIL_AUTH_FAILURE_LIMIT": "3",
     }
     if django_settings.REDIS_URL:
         env["REDIS_URL"] = django_settings.REDIS_URL

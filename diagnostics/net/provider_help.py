@@ -39,6 +39,7 @@ REASON_TOPICS: dict[str, tuple[str, ...]] = {
     "app_password_required": (APP_PASSWORD,),
     "mechanism_too_weak": (APP_PASSWORD,),
     "auth_paused": (APP_PASSWORD,),
+    "already_refused": (APP_PASSWORD,),
     "imap_disabled": (IMAP_SWITCH,),
     "basic_auth_disabled": (SMTP_AUTH_SWITCH,),
     "imap_disabled_for_account": (SMTP_AUTH_SWITCH,),

@@ -241,7 +241,14 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
     ),
     "rate_limited": ("Many tests ran in a short time. Wait a little before the next one.",),
     "auth_paused": (
-        "The password was refused several times. Check it, or create an app password, before testing again.",
+        "The server refused several different passwords for this login. Providers lock an account that "
+        "keeps receiving wrong passwords, so we wait before trying another one. Check the password in "
+        "your provider's webmail, or create an app password, before the pause ends.",
+    ),
+    "already_refused": (
+        "The server refused this very password a moment ago, so we did not send it again: providers "
+        "lock accounts that keep receiving a refused password. Type the password again, or an app "
+        "password if your provider needs one; a different password is tried at once.",
     ),
     "deadline": ("The server answered, but far too slowly to finish in time. Test again later.",),
     "decryption_failed": ("Enter the password again: the saved copy could not be read.",),
@@ -290,6 +297,7 @@ REPLACES_CHECKLIST = frozenset(
         "stuck",
         "rate_limited",
         "auth_paused",
+        "already_refused",
         "decryption_failed",
         "token_expired",
         "token_revoked",
@@ -381,6 +389,7 @@ PERMANENT_REASONS = frozenset(
     {
         "wrong_credentials",
         "auth_paused",
+        "already_refused",
         "app_password_required",
         "basic_auth_disabled",
         "imap_disabled",
