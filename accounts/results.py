@@ -18,7 +18,11 @@ from diagnostics.net.advice import AUTH_CODES, TIMEOUT_REASONS, Failure, Tip, sa
 
 PROTOCOLS = ("smtp", "imap")
 # Refusals that typing the password again (or an app password) can fix.
-PASSWORD_REASONS = frozenset({"wrong_credentials", "app_password_required", "password_expired", ""})
+PASSWORD_REASONS = frozenset(
+    {"wrong_credentials", "app_password_required", "password_expired", "already_refused", ""}
+)
+# Refusals of any password that only Sign in with Microsoft gets past.
+SIGN_IN_REASONS = frozenset({"basic_auth_retired", "basic_auth_disabled", "security_defaults"})
 # Failures that are nobody's settings: testing again is the action.
 RETRY_REASONS = frozenset({"stuck", "decryption_failed", "temporary_failure", "greeting_temporary"})
 
@@ -99,6 +103,11 @@ class Problem:
     def password(self) -> bool:
         """A refused password: retyping it is the action."""
         return self.auth and all(e.reason in PASSWORD_REASONS for e in self.errors)
+
+    @property
+    def sign_in(self) -> bool:
+        """Microsoft refused any password: Sign in with Microsoft is the action."""
+        return any(e.reason in SIGN_IN_REASONS for e in self.errors)
 
     @property
     def codes(self) -> str:

@@ -41,7 +41,7 @@ REASON_TOPICS: dict[str, tuple[str, ...]] = {
     "auth_paused": (APP_PASSWORD,),
     "already_refused": (APP_PASSWORD,),
     "imap_disabled": (IMAP_SWITCH,),
-    "basic_auth_disabled": (SMTP_AUTH_SWITCH,),
+    "smtp_auth_disabled": (SMTP_AUTH_SWITCH,),
     "imap_disabled_for_account": (SMTP_AUTH_SWITCH,),
 }
 # Reasons whose own advice is the general form of a topic's provider advice.

@@ -100,8 +100,24 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
         "your account's security settings and paste it here instead.",
     ),
     "basic_auth_disabled": (
-        "This Microsoft 365 organisation has switched off password logins for mail apps. Connect with "
-        "Sign in with Microsoft, or ask your administrator to allow SMTP AUTH and IMAP for this mailbox.",
+        "This Microsoft 365 organisation has switched off password logins for mail apps, so no password "
+        "can work here. Connect with Sign in with Microsoft instead.",
+    ),
+    "basic_auth_retired": (
+        "Microsoft has switched off password sign-in for mail apps on this mailbox (Basic "
+        "authentication), so no password can work here, however it is typed, and app passwords do not "
+        "help either. Connect with Sign in with Microsoft instead: the mailbox, its settings and its "
+        "history are kept.",
+    ),
+    "smtp_auth_disabled": (
+        "This Microsoft 365 organisation has switched SMTP AUTH off (SmtpClientAuthentication is "
+        "disabled), which refuses mail apps whatever the password. Only an administrator can switch it "
+        "on for this mailbox; Sign in with Microsoft needs it switched on too.",
+    ),
+    "security_defaults": (
+        "This Microsoft 365 organisation has security defaults on, which refuse any password from a "
+        "mail app: the password is not the problem. Connect with Sign in with Microsoft, or ask your "
+        "administrator.",
     ),
     "imap_disabled": (
         "IMAP is switched off for this mailbox. Turn it on in your webmail settings (often under "
@@ -307,6 +323,11 @@ REPLACES_CHECKLIST = frozenset(
         "imap_disabled_for_account",
         "oauth_not_offered",
         "oauth_not_configured",
+        # Microsoft refusing any password: typos and app passwords are not the cause.
+        "basic_auth_retired",
+        "basic_auth_disabled",
+        "smtp_auth_disabled",
+        "security_defaults",
     }
 )
 
@@ -392,6 +413,9 @@ PERMANENT_REASONS = frozenset(
         "already_refused",
         "app_password_required",
         "basic_auth_disabled",
+        "basic_auth_retired",
+        "smtp_auth_disabled",
+        "security_defaults",
         "imap_disabled",
         "imap_disabled_for_account",
         "web_login_required",
