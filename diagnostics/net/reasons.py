@@ -300,8 +300,8 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
         "provider's own (for example imap.gmail.com or outlook.office365.com).",
     ),
     "oauth_not_configured": (
-        "Sign-in with this provider is not set up on this installation. An administrator must set the "
-        "client id and secret (see the README's 'OAuth mailboxes').",
+        "Sign-in with this provider is not enabled on this installation right now, so we cannot reach "
+        "the mailbox. Contact support: once it is enabled again, the mailbox works without any change.",
     ),
 }
 
