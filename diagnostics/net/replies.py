@@ -41,6 +41,8 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
             "application specific password",
             "app password",
             "app-specific password",
+            # Yahoo's SMTP says this on the first try when only an app password would do.
+            "(#auth005)",
         ),
     ),
     (
@@ -53,6 +55,7 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
             "enable imap",
             "imap not enabled",
             "imap access is not enabled",
+            "yet to enable imap",  # Zoho: "You are yet to enable IMAP for your account."
         ),
     ),
     (
