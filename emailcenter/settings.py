@@ -5,6 +5,7 @@ nothing set: SQLite and a file-system Celery broker under var/. Production
 (DEBUG=0) refuses to start without SECRET_KEY and CREDENTIALS_KEYS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -414,6 +415,11 @@ CELERY_BEAT_SCHEDULE["health-schedule-due"] = {
     "task": "monitoring.tasks.schedule_due_checks",
     "schedule": 60.0,
 }
+# Exchange Online switches Basic authentication for SMTP client submission off by default on
+# this date (550 5.7.30); owners of Microsoft mailboxes still on a password are told once before.
+MICROSOFT_BASIC_AUTH_CUTOFF = datetime.date.fromisoformat(
+    env("MICROSOFT_BASIC_AUTH_CUTOFF", default="2026-12-31")
+)
 # Hourly: the daily digest goes out at MAIL_HEALTH_DIGEST_HOUR; retention thins old checks.
 CELERY_BEAT_SCHEDULE["health-daily"] = {
     "task": "monitoring.tasks.daily",

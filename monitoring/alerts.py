@@ -111,9 +111,20 @@ def _why_not(alert: Alert) -> str:
     return ""
 
 
-def mailbox_links(mailbox) -> dict:
+# Microsoft refusing any password: the fix is to reconnect with Sign in with Microsoft.
+SIGN_IN_REASONS = frozenset({"basic_auth_retired", "basic_auth_disabled", "security_defaults"})
+
+
+def mailbox_links(mailbox, reason: str = "") -> dict:
     page = settings.SITE_URL.rstrip("/") + reverse("mailbox_detail", args=[mailbox.pk])
-    if mailbox.auth_method == "oauth":
+    if mailbox.auth_method != "oauth" and reason in SIGN_IN_REASONS:
+        fix = (
+            settings.SITE_URL.rstrip("/")
+            + reverse("sso_start", args=["microsoft"])
+            + f"?mailbox={mailbox.pk}"
+        )
+        fix_label = "Reconnect with Sign in with Microsoft"
+    elif mailbox.auth_method == "oauth":
         fix = page + "#reconnect"
         fix_label = "Reconnect"
     else:
@@ -137,12 +148,13 @@ def explain(check) -> dict:
 
 def _email(alert: Alert) -> None:
     mailbox = alert.mailbox
+    why = explain(alert.health_check)
     context = {
         "alert": alert,
         "user": alert.user,
         "mailbox": mailbox,
-        "links": mailbox_links(mailbox),
-        "why": explain(alert.health_check),
+        "links": mailbox_links(mailbox, why["reason"]),
+        "why": why,
     }
     name = "down" if alert.kind == Alert.Kind.DOWN else "up"
     subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from . import readiness
 from .models import Alert, Health
 
 CHART_DAYS = 30
@@ -30,6 +31,8 @@ def rows(data: dict):
         qs = qs.filter(error_code=data["code"])
     if data.get("reason"):
         qs = qs.filter(error_reason=data["reason"])
+    if data.get("microsoft_password"):
+        qs = qs.filter(readiness.at_risk("mailbox__"))
     q = data.get("q", "").strip()
     if q.startswith("@"):
         qs = qs.filter(mailbox__email__iendswith=q)

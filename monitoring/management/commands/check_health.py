@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from monitoring import checks, schedule
+from monitoring import checks, readiness, schedule
 from monitoring.models import Health, State
 
 
@@ -52,7 +52,8 @@ class Command(BaseCommand):
             outcome = checks.Outcome(pk, health.mailbox.email, health.state, health.state, None, "busy")
         else:
             outcome = checks.run_check(pk, token)
-        return outcome.as_dict()
+        # Still signing in to Microsoft with a password: Basic SMTP AUTH ends at the cut-off.
+        return {**outcome.as_dict(), "microsoft_password": readiness.is_at_risk(health.mailbox)}
 
 
 def _pages(rows, size: int = 500):
