@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import counters
 
@@ -82,10 +83,14 @@ def auth_paused(mailbox) -> Refusal | None:
     for (host, username), key in keys.items():
         if counts[key] >= settings.MAIL_AUTH_FAILURE_LIMIT:
             ends = window_end(window)
+            words = {"host": host, "n": counts[key], "login": username, "until": local_time(ends)}
             return Refusal(
-                f"The server at {host} refused {counts[key]} different passwords for {username}. "
-                "To keep your provider from locking the account, tests are paused until "
-                f"{local_time(ends)}. If you are sure of the password, contact support",
+                _(
+                    "The server at %(host)s refused %(n)s different passwords for %(login)s. To keep your "
+                    "provider from locking the account, tests are paused until %(until)s. If you are sure "
+                    "of the password, contact support"
+                )
+                % words,
                 ends,
             )
     return None

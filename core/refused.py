@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import limits
 
@@ -78,17 +80,35 @@ def warning(host: str, login: str) -> str:
         return ""
     ends = limits.window_end(settings.MAIL_AUTH_FAILURE_WINDOW)
     minutes = limits.Refusal("", ends).retry_in_minutes()
+    words = {
+        "login": login,
+        "host": host,
+        "until": limits.local_time(ends),
+        "minutes": minutes,
+        "n": remaining,
+    }
     if remaining == 0:
         return (
-            f"That was the last try: tests for {login} at {host} are paused until "
-            f"{limits.local_time(ends)}, in about {minutes} minutes."
+            _(
+                "That was the last try: tests for %(login)s at %(host)s are paused until %(until)s, "
+                "in about %(minutes)s minutes."
+            )
+            % words
         )
-    tries = "1 try" if remaining == 1 else f"{remaining} tries"
-    return f"{tries} left before we pause tests for {login} at {host} for about {minutes} minutes."
+    return (
+        ngettext(
+            "%(n)s try left before we pause tests for %(login)s at %(host)s for about %(minutes)s minutes.",
+            "%(n)s tries left before we pause tests for %(login)s at %(host)s for about %(minutes)s minutes.",
+            remaining,
+        )
+        % words
+    )
 
 
 def message(refused: Refused) -> str:
-    return f"This password was already refused at {limits.local_time(refused.at)}. Type the new one."
+    return _("This password was already refused at %(when)s. Type the new one.") % {
+        "when": limits.local_time(refused.at)
+    }
 
 
 def record(failed, succeeded, password: str) -> dict[tuple[str, str], str]:

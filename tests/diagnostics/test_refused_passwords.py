@@ -34,16 +34,12 @@ def login(dovecot, smtp_server):
 
 
 def _form(name, smtp, dovecot, password) -> dict:
-    return {
-        "email": name,
-        "password": password,
-        "smtp_host": "127.0.0.1",
-        "smtp_port": str(smtp.port),
-        "smtp_security": "starttls",
-        "imap_host": "127.0.0.1",
-        "imap_port": str(dovecot.port_ssl),
-        "imap_security": "ssl",
-    }
+    form = {"email": name, "password": password}
+    for protocol, port, security in (("smtp", smtp.port, "starttls"), ("imap", dovecot.port_ssl, "ssl")):
+        form.update(
+            {f"{protocol}_host": "127.0.0.1", f"{protocol}_port": str(port), f"{protocol}_security": security}
+        )
+    return form
 
 
 def _run_latest(mailbox_id: int) -> ConnectionTest:
@@ -133,6 +129,9 @@ def test_the_cap_warns_with_two_tries_left_then_pauses_with_its_end_and_support(
         details.append(_details(_retype(client_a, mailbox.pk, f"wrong-{n}")))
     assert "left before we pause" not in details[0] + details[1]
     assert "2 tries left before we pause tests for" in details[2]
+    # The latest refusal's warning is on the page the person is looking at.
+    shown = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
+    assert "That was the last try" in shown
     assert "1 try left before we pause tests for" in details[3]
     assert re.search(r"That was the last try: .* paused until \d\d:\d\d \(UTC\)", details[4])
     assert len(smtp.auth_attempts) == 5
@@ -144,6 +143,9 @@ def test_the_cap_warns_with_two_tries_left_then_pauses_with_its_end_and_support(
     assert "keep your provider from locking the account" in error.detail
     assert re.search(r"paused until \d\d:\d\d \(UTC\)", error.detail) and "contact support" in error.detail
     assert len(smtp.auth_attempts) == 5 and not paused.steps.exists()
+    page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
+    assert "keep your provider from locking the account" in page
+    assert reverse("support_new", args=[paused.pk]) in page  # the way forward when sure of the password
 
 
 @pytest.mark.django_db(transaction=True)
@@ -153,12 +155,7 @@ def test_an_import_row_is_answered_the_same_way(tmp_path, user, login):
     header = [
         "email",
         "password",
-        "smtp_host",
-        "smtp_port",
-        "smtp_security",
-        "imap_host",
-        "imap_port",
-        "imap_security",
+        *(f"{p}_{k}" for p in ("smtp", "imap") for k in ("host", "port", "security")),
     ]
 
     def run(password: str) -> dict:
