@@ -17,6 +17,7 @@ from .config import probe_config
 from .models import ConnectionTest, TestError, TestStep
 from .net import errors
 from .net.errors import ErrorReport
+from .net.reasons import PASSWORD_REFUSED
 from .net.runner import CONNECTED, run_probes
 from .step_writer import writer
 
@@ -231,7 +232,7 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
     many tries are left once few are."""
     pairs = {p: (getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")}
     failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
+        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason in PASSWORD_REFUSED
     }
     succeeded = {
         pairs[s.protocol]
@@ -244,7 +245,7 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
     warnings = refused.record(failed, succeeded, password)
     for report in diagnosis.errors:
         warning = warnings.get(pairs.get(report.protocol))
-        if warning and report.reason == "wrong_credentials":
+        if warning and report.reason in PASSWORD_REFUSED:
             report.detail = f"{report.detail} {warning}"
 
 

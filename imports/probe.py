@@ -4,6 +4,7 @@ from django.conf import settings
 
 from core import limits, refused
 from diagnostics.net import errors
+from diagnostics.net.reasons import PASSWORD_REFUSED
 from diagnostics.net.runner import CONNECTED, run_probes
 from diagnostics.net.transport import ServerSettings
 from diagnostics.net.usernames import alternate_username
@@ -84,7 +85,7 @@ def logins(row: R.Candidate, diagnosis, password: str = "") -> tuple[set, set, s
     that worked clears it."""
     pairs = {p: (getattr(row, f"{p}_host"), row.login_name(p)) for p in R.PROTOCOLS}
     failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
+        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason in PASSWORD_REFUSED
     }
     succeeded = {
         pairs[s.protocol]

@@ -384,6 +384,12 @@ def specific_help(reason: str, shown=frozenset()) -> tuple[str, ...]:
     return tuple(resolve(tip, shown) for tip in _reason_help(reason))
 
 
+# Refusals of the password itself: sending the same password again can only be refused
+# again (and gets accounts locked), so it is remembered and never resent (core.refused).
+# Not the switches (IMAP off, Basic auth off): there the same password is fine once fixed.
+PASSWORD_REFUSED = frozenset({"wrong_credentials", "app_password_required"})
+
+
 # --- Transient or permanent (issue 14, health checks) ---------------------------------
 # Reasons that may pass by themselves (an outage, a busy server): health checks retry
 # them with backoff before they tell anyone.

@@ -176,3 +176,23 @@ def test_an_import_row_is_answered_the_same_way(tmp_path, user, login):
     assert again["message"].startswith("This password was already refused at")
     assert len(smtp.auth_attempts) == 3
     assert run(RIGHT)["state"] == "connected"
+
+
+def test_a_password_yahoo_wants_replaced_by_an_app_password_is_not_sent_again(user, make_mailbox, raw_server):
+    """Yahoo answers "(#AUTH005) Too many bad auth attempts." when only an app password would
+    do: the same password again would only be refused again, so it is never resent."""
+    from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
+
+    smtp = raw_server(FakeSMTP(auth=b"535 5.7.0 (#AUTH005) Too many bad auth attempts."))
+    imap = raw_server(FakeIMAP(login=b"NO [AUTHENTICATIONFAILED] LOGIN Invalid credentials"))
+    mailbox = make_mailbox(
+        user, email="jane@yahoo.test", smtp_port=smtp.port, smtp_security="none", imap_port=imap.port,
+        imap_security="none", password="the-normal-password",
+    )  # fmt: skip
+    first = flows.start_test(mailbox)
+    flows.execute_test(first.pk)
+    assert {e.reason for e in first.errors.all()} == {"app_password_required", "wrong_credentials"}
+    seen = (smtp.accepted, imap.accepted)
+    again = flows.start_test(mailbox)
+    assert again.errors.get().reason == "already_refused" and not again.steps.exists()
+    assert (smtp.accepted, imap.accepted) == seen
