@@ -110,3 +110,19 @@ def test_a_support_request_needs_a_signed_in_person_and_a_post(client, no_client
     url = reverse("sso_request", args=["microsoft"])
     assert client.post(url, {"email": "x@outlook.com"}).status_code == HTTPStatus.FOUND  # to the login page
     assert SupportRequest.objects.count() == 0
+
+
+def test_support_staff_see_the_request_with_its_address_and_reason(client, make_user, no_clients):
+    from core.roles import SUPPORT, grant
+
+    person = make_user("asker")
+    client.force_login(person)
+    client.post(reverse("sso_request", args=["microsoft"]), {"email": "jane@outlook.com", "message": ""})
+    request = SupportRequest.objects.get()
+    assert "I want to connect jane@outlook.com" in request.message  # the filled-in words, when left empty
+    agent = make_user("agent")
+    grant(agent, SUPPORT)
+    client.force_login(agent)
+    page = client.get(reverse("support_queue_detail", args=[request.pk]))
+    assert page.status_code == HTTPStatus.OK
+    assert "jane@outlook.com" in page.content.decode()
