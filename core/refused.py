@@ -34,6 +34,7 @@ class Refused:
     host: str
     login: str
     at: float  # epoch seconds
+    protocol: str = ""  # "smtp" or "imap": which server refused it
 
 
 def _fingerprint(host: str, login: str, password: str) -> str:
@@ -54,15 +55,19 @@ def already_refused(pairs, password: str) -> Refused | None:
     found = cache.get_many(list(keys))
     for key, (host, login) in keys.items():
         if key in found:
-            return Refused(host, login, float(found[key]))
+            value = found[key]
+            if isinstance(value, dict):
+                return Refused(host, login, float(value["at"]), value.get("protocol", ""))
+            return Refused(host, login, float(value))
     return None
 
 
-def remember(host: str, login: str, password: str) -> int:
+def remember(host: str, login: str, password: str, protocol: str = "") -> int:
     """Keep that this (host, login) refused this password; the number of distinct
     passwords it refused in the window (the same one twice counts once)."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
-    if password and cache.add(_key(host, login, password), time.time(), timeout=window):
+    value = {"at": time.time(), "protocol": protocol}
+    if password and cache.add(_key(host, login, password), value, timeout=window):
         return limits.hit("authfail", host, login, window=window)
     return limits.count("authfail", host, login, window=window)
 
@@ -111,14 +116,14 @@ def message(refused: Refused) -> str:
     }
 
 
-def record(failed, succeeded, password: str) -> dict[tuple[str, str], str]:
+def record(failed: dict, succeeded, password: str) -> dict[tuple[str, str], str]:
     """After a login test with `password`: remember it for each (host, login) that refused
-    it as a wrong password, and clear the count of each that let it in. Returns the
-    warning for each refusing pair (empty while many tries are left)."""
+    it (failed: {(host, login): protocol}), and clear the count of each that let it in.
+    Returns the warning for each refusing pair (empty while many tries are left)."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
     warnings = {}
-    for host, login in failed:
-        remember(host, login, password)
+    for (host, login), protocol in failed.items():
+        remember(host, login, password, protocol)
         warnings[(host, login)] = warning(host, login)
     for host, login in set(succeeded) - set(failed):
         limits.reset("authfail", host, login, window=window)

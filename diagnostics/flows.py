@@ -90,7 +90,7 @@ def _already_refused(mailbox: Mailbox) -> ErrorReport | None:
     )
     if found is None:
         return None
-    protocol = "smtp" if found.host == mailbox.smtp_host else "imap"
+    protocol = found.protocol or ("smtp" if found.host == mailbox.smtp_host else "imap")
     code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
     return ErrorReport(code, protocol, refused.message(found), reason="already_refused")
 
@@ -231,9 +231,10 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
     """Remember a password the servers refused (core.refused) and say, on its error, how
     many tries are left once few are."""
     pairs = {p: (getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")}
-    failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason in PASSWORD_REFUSED
-    }
+    failed: dict = {}  # (host, login) -> the protocol whose server refused (the first, when both)
+    for e in diagnosis.errors:
+        if e.protocol in pairs and e.reason in PASSWORD_REFUSED:
+            failed.setdefault(pairs[e.protocol], e.protocol)
     succeeded = {
         pairs[s.protocol]
         for s in diagnosis.steps

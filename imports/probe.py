@@ -55,7 +55,8 @@ def already_refused(row: R.Candidate, password: str) -> bool:
     found = refused.already_refused(_targets(row), password)
     if found is None:
         return False
-    code = errors.SMTP_AUTH if found.host == row.smtp_host else errors.IMAP_AUTH
+    protocol = found.protocol or ("smtp" if found.host == row.smtp_host else "imap")
+    code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
     row.fail(R.FAILED, code, refused.message(found), reason="already_refused", fix="Type the new password.")
     return True
 
@@ -84,9 +85,10 @@ def logins(row: R.Candidate, diagnosis, password: str = "") -> tuple[set, set, s
     password is remembered and counts towards the pause, as in single tests; a login
     that worked clears it."""
     pairs = {p: (getattr(row, f"{p}_host"), row.login_name(p)) for p in R.PROTOCOLS}
-    failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason in PASSWORD_REFUSED
-    }
+    failed: dict = {}  # (host, login) -> the protocol whose server refused (the first, when both)
+    for e in diagnosis.errors:
+        if e.protocol in pairs and e.reason in PASSWORD_REFUSED:
+            failed.setdefault(pairs[e.protocol], e.protocol)
     succeeded = {
         pairs[s.protocol]
         for s in diagnosis.steps
