@@ -137,3 +137,27 @@ def test_the_page_offers_sign_in_with_microsoft_and_no_password_retype(
     assert f'href="{reverse("sso_start", args=["microsoft"])}?mailbox={mailbox.pk}"' in page
     assert 'name="retype_password"' not in page
     assert "for typos" not in page
+
+
+@pytest.mark.parametrize(
+    "reply,code,reason,words",
+    [
+        (TENANT, "sso_required", "smtp_auth_disabled", "administrator"),
+        (SECURITY_DEFAULTS, "sso_required", "security_defaults", "Sign in with Microsoft"),
+        (BASIC_DISABLED, "sso_required", "basic_auth_disabled", "Sign in with Microsoft"),
+        (WRONG, "smtp_auth", "wrong_credentials", "typos"),
+    ],
+)
+def test_diagnose_json_reads_each_microsoft_reply(monkeypatch, raw_server, reply, code, reason, words):
+    smtp_fake = raw_server(FakeSMTP(auth=reply))
+    imap_fake = raw_server(FakeIMAP())
+    result = _diagnose(
+        monkeypatch,
+        "jane@contoso-replies.test",
+        *("--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_fake.port), "--smtp-security", "none"),
+        *("--imap-host", "127.0.0.1", "--imap-port", str(imap_fake.port), "--imap-security", "none"),
+    )
+    (error,) = result["errors"]
+    assert (error["protocol"], error["code"], error["reason"]) == ("smtp", code, reason)
+    assert error["server_reply"] == reply.decode()
+    assert any(words in tip for tip in error["help"])
