@@ -46,11 +46,13 @@ def initial_for(email: str, detection=None) -> dict:
         return {}
     if detection is None:
         detection = autodetect_service.hint(email, start=False)
-    if detection.smtp is None or detection.imap is None:
+    if detection.smtp is None and detection.imap is None:
         return {"email": email}
     # The username is filled in (the address, usually); a protocol's own username only
-    # where it differs (iCloud: the local part for IMAP).
-    smtp_login, imap_login = detection.smtp.username, detection.imap.username
+    # where it differs (iCloud: the local part for IMAP). With one half unusable (a
+    # plaintext-only IMAP), the usable half is still filled in.
+    smtp_login = detection.smtp.username if detection.smtp else email
+    imap_login = detection.imap.username if detection.imap else email
     shared = smtp_login if smtp_login == imap_login or email not in (smtp_login, imap_login) else email
     initial = {
         "email": email,
@@ -60,6 +62,8 @@ def initial_for(email: str, detection=None) -> dict:
     }
     for protocol in PROTOCOLS:
         server = getattr(detection, protocol)
+        if server is None:
+            continue
         initial.update(
             {
                 f"{protocol}_host": server.host,
@@ -161,6 +165,8 @@ def _notices(detection, detected: dict) -> dict:
         who = f"The settings found for {detection.domain} say"
     notices = {}
     for protocol in PROTOCOLS:
+        if f"{protocol}_host" not in detected:
+            continue  # an unusable half (autodetect/unusable.py): nothing to compare
         host, port = detected[f"{protocol}_host"], detected[f"{protocol}_port"]
         security = SECURITY_LABELS.get(detected[f"{protocol}_security"], detected[f"{protocol}_security"])
         notices[protocol] = f"{who} {host}:{port}, {security}"

@@ -7,6 +7,7 @@ from diagnostics.net import validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.runner import policy_errors
 from diagnostics.net.usernames import normalize_app_password
+from mailauth import paths
 
 from .autofill import AUTOFILLED
 from .models import Mailbox
@@ -153,7 +154,8 @@ class MailboxForm(forms.ModelForm):
         email = _checked(validate.email, self.cleaned_data["email"])
         # The directory, the cached cascade, then the MX record alone with a short
         # timeout: a Workspace or Microsoft 365 custom domain is refused like gmail.com.
-        self.provider = autodetect_service.quick_provider(email)
+        # Gmail without an OAuth client here takes an app password (mailauth.paths).
+        self.provider = paths.connectable(autodetect_service.quick_provider(email))
         blocked = policy_errors(self.provider)
         if blocked:
             raise forms.ValidationError(blocked[0].detail)

@@ -14,13 +14,20 @@ from datetime import UTC, datetime
 
 from diagnostics.net import errors as catalogue
 from diagnostics.net import providers, reasons
-from diagnostics.net.advice import AUTH_CODES, TIMEOUT_REASONS, Failure, Tip, same_failure, tips, waited
+from diagnostics.net.advice import (
+    AUTH_CODES,
+    PASSWORD_REASONS,
+    RETRY_REASONS,
+    SIGN_IN_REASONS,
+    TIMEOUT_REASONS,
+    Failure,
+    Tip,
+    same_failure,
+    tips,
+    waited,
+)
 
 PROTOCOLS = ("smtp", "imap")
-# Refusals that typing the password again (or an app password) can fix.
-PASSWORD_REASONS = frozenset({"wrong_credentials", "app_password_required", "password_expired", ""})
-# Failures that are nobody's settings: testing again is the action.
-RETRY_REASONS = frozenset({"stuck", "decryption_failed", "temporary_failure", "greeting_temporary"})
 
 UNTESTED, QUEUED, RUNNING = "untested", "queued", "running"
 CONNECTED, ALMOST, FAILED = "connected", "almost", "failed"
@@ -99,6 +106,11 @@ class Problem:
     def password(self) -> bool:
         """A refused password: retyping it is the action."""
         return self.auth and all(e.reason in PASSWORD_REASONS for e in self.errors)
+
+    @property
+    def sign_in(self) -> bool:
+        """Microsoft refused any password: Sign in with Microsoft is the action."""
+        return any(e.reason in SIGN_IN_REASONS for e in self.errors)
 
     @property
     def codes(self) -> str:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
@@ -18,6 +19,7 @@ from diagnostics.net import providers, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
 from live import page as live_page
+from mailauth import paths
 from monitoring import state as mailbox_states
 
 from .autofill import (
@@ -62,9 +64,18 @@ def _provider_context(email: str, start_for=None) -> dict:
     if email:
         budget = str(start_for.pk) if start_for is not None else ""
         detection = autodetect_service.hint(email, start=start_for is not None, budget=budget)
+    sso_path = paths.apply(detection)  # Gmail without an OAuth client: the app-password path
     provider = detection.provider if detection else None
     blocked = provider is not None and provider.policy in BLOCKING_POLICIES
-    return {"provider": provider, "detection": detection, "blocked": blocked}
+    return {"provider": provider, "detection": detection, "blocked": blocked, "sso_path": sso_path}
+
+
+def _label_password(form: MailboxForm, ctx: dict) -> None:
+    if ctx.get("sso_path") == paths.APP_PASSWORD:
+        form.fields["password"].label = _("App password")
+        form.fields["password"].help_text = _(
+            "The 16-letter app password Google showed you, not your Google password."
+        )
 
 
 # Seconds past AUTOCONFIG_DEADLINE before the form stops waiting for the worker.
@@ -133,6 +144,7 @@ def mailbox_new(request: HttpRequest) -> HttpResponse:
     else:
         form = MailboxForm(initial=detected)
         ctx["duplicate"] = _already_connected(request.user, email)
+    _label_password(form, ctx)
     ctx.update(form=form, **_autofill_context(form, ctx["detection"], detected, request.POST))
     return render(request, "accounts/mailbox_form.html", ctx)
 
@@ -155,6 +167,7 @@ def provider_hint(request: HttpRequest) -> HttpResponse:
         ctx["gave_up"] = True
     detected = initial_for(email, detection)
     form = MailboxForm(initial=keep_user_edits(detected, request.GET))
+    _label_password(form, ctx)
     ctx.update(form=form, **_autofill_context(form, detection, detected, request.GET))
     ctx["duplicate"] = _already_connected(request.user, email)
     # The page sends its marks only while it shows the fields.

@@ -82,7 +82,7 @@ def one_by_one(data: bytes, sample: int) -> dict:
         if refused:
             probe.refuse(row, refused)
         else:
-            probe.record([probe.run(row, password, config)])
+            probe.record(probe.run(row, password, config))
         states[row.state] = states.get(row.state, 0) + 1
     elapsed = time.monotonic() - started
     return {"sample": sample, "elapsed": elapsed, "per_row": elapsed / sample, "states": states}

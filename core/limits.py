@@ -8,8 +8,11 @@ addresses.
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import counters
 
@@ -21,6 +24,19 @@ class Refusal:
 
     def retry_in_minutes(self) -> int:
         return max(1, int((self.retry_at - time.time() + 59) // 60))
+
+
+def local_time(epoch: float) -> str:
+    """A moment as the page's clock shows it, with its offset: "10:42 (UTC+1)"."""
+    moment = timezone.localtime(datetime.fromtimestamp(epoch, tz=UTC))
+    offset = int(moment.utcoffset().total_seconds() // 60)
+    hours, minutes = divmod(abs(offset), 60)
+    zone = (
+        "UTC"
+        if not offset
+        else f"UTC{'+' if offset > 0 else '-'}{hours}" + (f":{minutes:02}" if minutes else "")
+    )
+    return f"{moment:%H:%M} ({zone})"
 
 
 def _key(scope: str, *parts: str) -> str:
@@ -59,16 +75,23 @@ def _targets(mailbox) -> list[tuple[str, str]]:
 
 
 def auth_paused(mailbox) -> Refusal | None:
-    """Too many failed logins for this (host, username): pause before trying again."""
+    """Too many distinct passwords refused for this (host, username) in the window
+    (core.refused remembers them): pause before trying another one."""
     window = settings.MAIL_AUTH_FAILURE_WINDOW
     keys = {pair: _key("authfail", *pair) for pair in _targets(mailbox)}
     counts = counters.count_many(list(keys.values()), window)
     for (host, username), key in keys.items():
         if counts[key] >= settings.MAIL_AUTH_FAILURE_LIMIT:
+            ends = window_end(window)
+            words = {"host": host, "n": counts[key], "login": username, "until": local_time(ends)}
             return Refusal(
-                f"The server at {host} refused the password for {username} several times in a row. "
-                "To keep your account from being locked, tests are paused",
-                window_end(window),
+                _(
+                    "The server at %(host)s refused %(n)s different passwords for %(login)s. To keep your "
+                    "provider from locking the account, tests are paused until %(until)s. If you are sure "
+                    "of the password, contact support"
+                )
+                % words,
+                ends,
             )
     return None
 

@@ -1,14 +1,13 @@
 """Start a connection test and carry it out: the procedures behind views and tasks."""
 
 import logging
-from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from core import dispatch, limits
+from core import dispatch, limits, refused
 from core.crypto import DecryptionError
 from live.publish import publish, publish_many
 from mailauth.tokens import credentials_for
@@ -18,6 +17,7 @@ from .config import probe_config
 from .models import ConnectionTest, TestError, TestStep
 from .net import errors
 from .net.errors import ErrorReport
+from .net.reasons import PASSWORD_REFUSED
 from .net.runner import CONNECTED, run_probes
 from .step_writer import writer
 
@@ -52,6 +52,11 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bo
             create_sent_folder=create_sent,
         )
         test.deadline_at = test.default_deadline()
+        known = _already_refused(mailbox)
+        if known is not None:  # never sent again: answered without contacting the server
+            test.save()
+            _finish(test, ConnectionTest.Status.FAILED, "", [known], touch_mailbox=False)
+            return test
         refusal = limits.auth_paused(mailbox) or limits.check_and_count(mailbox)
         if refusal is not None:
             test.save()
@@ -73,13 +78,30 @@ def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
     publish_many([f"test-{test.pk}", f"mailbox-{test.mailbox_id}"] if mailbox_too else [f"test-{test.pk}"])
 
 
+def _already_refused(mailbox: Mailbox) -> ErrorReport | None:
+    """The saved password, when a server of this mailbox already refused it (core.refused)."""
+    if mailbox.auth_method != Mailbox.AuthMethod.PASSWORD:
+        return None  # a refused token is renewed once, never retried: nothing to remember
+    try:
+        password = mailbox.get_password()
+    except DecryptionError:
+        return None  # execute_test says so
+    found = refused.already_refused(
+        [(getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")], password
+    )
+    if found is None:
+        return None
+    protocol = found.protocol or ("smtp" if found.host == mailbox.smtp_host else "imap")
+    code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
+    return ErrorReport(code, protocol, refused.message(found), reason="already_refused")
+
+
 def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
-    until = timezone.localtime(datetime.fromtimestamp(refusal.retry_at, tz=UTC))
     report = ErrorReport(
         errors.RATE_LIMITED,
         "limits",
         # The zone is named: the reader may be elsewhere than the server.
-        f"{refusal.message}. Try again after {until:%H:%M %Z} "
+        f"{refusal.message}. Try again after {limits.local_time(refusal.retry_at)} "
         f"(in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
@@ -150,7 +172,13 @@ def execute_test(test_id: int) -> None:
     if test is None:
         return
     mailbox = test.mailbox
-    paused = limits.auth_paused(mailbox)  # it may have started after this test was queued
+    # A pause, or the password's refusal elsewhere, may have come after this test was queued;
+    # a health check goes through here too, so it never resends a refused password either.
+    known = _already_refused(mailbox)
+    if known is not None:
+        _finish(test, ConnectionTest.Status.FAILED, "", [known])
+        return
+    paused = limits.auth_paused(mailbox)
     if paused is not None:
         _refuse(test, paused)
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
@@ -177,7 +205,7 @@ def execute_test(test_id: int) -> None:
         smtp, imap, password, config, on_step=steps.put, preferred_sent=preferred, create_sent=create
     )
     steps.flush()  # the login steps are in before the verdict that ends them
-    _record_logins(mailbox, diagnosis)
+    _record_logins(mailbox, diagnosis, password)
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
     round_trip = test.round_trip_requested and diagnosis.status == CONNECTED
@@ -242,17 +270,27 @@ class _Steps:
         publish(f"test-{self.test_id}")
 
 
-def _record_logins(mailbox: Mailbox, diagnosis) -> None:
+def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
+    """Remember a password the servers refused (core.refused) and say, on its error, how
+    many tries are left once few are."""
     pairs = {p: (getattr(mailbox, f"{p}_host"), mailbox.login_name(p)) for p in ("smtp", "imap")}
-    failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
-    }
+    failed: dict = {}  # (host, login) -> the protocol whose server refused (the first, when both)
+    for e in diagnosis.errors:
+        if e.protocol in pairs and e.reason in PASSWORD_REFUSED:
+            failed.setdefault(pairs[e.protocol], e.protocol)
     succeeded = {
         pairs[s.protocol]
         for s in diagnosis.steps
         if s.ok and s.name in ("auth", "login") and s.protocol in pairs
     }
-    limits.record_auth_result(failed, succeeded)
+    if not isinstance(password, str):  # an OAuth token: a refusal is renewed, not remembered
+        limits.record_auth_result(set(), succeeded)
+        return
+    warnings = refused.record(failed, succeeded, password)
+    for report in diagnosis.errors:
+        warning = warnings.get(pairs.get(report.protocol))
+        if warning and report.reason in PASSWORD_REFUSED:
+            report.detail = f"{report.detail} {warning}"
 
 
 REAPED = (

@@ -5,6 +5,7 @@ nothing set: SQLite and a file-system Celery broker under var/. Production
 (DEBUG=0) refuses to start without SECRET_KEY and CREDENTIALS_KEYS.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -321,7 +322,9 @@ MAIL_TEST_RATE_PER_USER = env.int("MAIL_TEST_RATE_PER_USER", default=30)
 MAIL_TEST_RATE_PER_HOST = env.int("MAIL_TEST_RATE_PER_HOST", default=300)
 MAIL_TEST_RATE_PER_LOGIN = env.int("MAIL_TEST_RATE_PER_LOGIN", default=10)
 # After this many wrong-password refusals for one (host, username), pause for the window.
-MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=3)
+# Distinct passwords a (host, login) may refuse per window before tests pause; the same
+# refused password is never sent again (core.refused), so retyping it costs no try.
+MAIL_AUTH_FAILURE_LIMIT = env.int("MAIL_AUTH_FAILURE_LIMIT", default=5)
 MAIL_AUTH_FAILURE_WINDOW = env.int("MAIL_AUTH_FAILURE_WINDOW", default=3 * 3600)
 MAIL_LIMITS_NAMESPACE = env("MAIL_LIMITS_NAMESPACE", default="v1")
 # Sign-in throttles per (account name, client address) and per address; sign-ups per address.
@@ -412,6 +415,11 @@ CELERY_BEAT_SCHEDULE["health-schedule-due"] = {
     "task": "monitoring.tasks.schedule_due_checks",
     "schedule": 60.0,
 }
+# Exchange Online switches Basic authentication for SMTP client submission off by default on
+# this date (550 5.7.30); owners of Microsoft mailboxes still on a password are told once before.
+MICROSOFT_BASIC_AUTH_CUTOFF = datetime.date.fromisoformat(
+    env("MICROSOFT_BASIC_AUTH_CUTOFF", default="2026-12-31")
+)
 # Hourly: the daily digest goes out at MAIL_HEALTH_DIGEST_HOUR; retention thins old checks.
 CELERY_BEAT_SCHEDULE["health-daily"] = {
     "task": "monitoring.tasks.daily",

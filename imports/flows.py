@@ -179,14 +179,19 @@ def test_rows(job_id: int, row_ids: list[int]) -> None:
         return
     work = []
     for row in rows:
+        candidate = row.candidate()
         try:
-            work.append((row.pk, row.candidate(), crypto.decrypt(row.password_encrypted)))
+            password = crypto.decrypt(row.password_encrypted)
         except crypto.DecryptionError:
-            failed = row.candidate()
-            failed.fail(
+            candidate.fail(
                 R.FAILED, errors.UNKNOWN, "The password could not be decrypted.", reason="decryption_failed"
             )
-            writer.put(job_id, row.pk, failed.fields())
+            writer.put(job_id, row.pk, candidate.fields())
+            continue
+        if probe.already_refused(candidate, password):  # never sent again: no server is contacted
+            writer.put(job_id, row.pk, candidate.fields())
+            continue
+        work.append((row.pk, candidate, password))
     connection.close()  # the probes wait on servers; the writer saves the results
     config = probe_config()
 

@@ -2,8 +2,9 @@
 
 from django.conf import settings
 
-from core import limits
+from core import limits, refused
 from diagnostics.net import errors
+from diagnostics.net.reasons import PASSWORD_REFUSED
 from diagnostics.net.runner import CONNECTED, run_probes
 from diagnostics.net.transport import ServerSettings
 from diagnostics.net.usernames import alternate_username
@@ -48,6 +49,18 @@ def refuse(row: R.Candidate, message: str) -> None:
     row.fail(R.FAILED, errors.RATE_LIMITED, message, reason="rate_limited", fix="Check again later.")
 
 
+def already_refused(row: R.Candidate, password: str) -> bool:
+    """A password one of the row's servers already refused fails the row at once: it is
+    never sent again (core.refused)."""
+    found = refused.already_refused(_targets(row), password)
+    if found is None:
+        return False
+    protocol = found.protocol or ("smtp" if found.host == row.smtp_host else "imap")
+    code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
+    row.fail(R.FAILED, code, refused.message(found), reason="already_refused", fix="Type the new password.")
+    return True
+
+
 def run(row: R.Candidate, password: str, config):
     """The probes only (no database): fills state, code, reason, message, fix and
     sent_folder; returns the (failed, succeeded) logins for record()."""
@@ -56,7 +69,7 @@ def run(row: R.Candidate, password: str, config):
     if diagnosis.status == CONNECTED:
         row.fail(R.CONNECTED, "", "", fix="")
         row.sent_folder = diagnosis.sent_folder
-        return logins(row, diagnosis)
+        return logins(row, diagnosis, password)
     first = diagnosis.errors[0]
     suggestion = (first.suggestion or {}).get("message", "")
     tips = errors.help_for(first.code, first.reason)
@@ -64,24 +77,28 @@ def run(row: R.Candidate, password: str, config):
     row.fail(
         R.FAILED, first.code, detail[:1000], reason=first.reason, fix=suggestion or (tips[0] if tips else "")
     )
-    return logins(row, diagnosis)
+    return logins(row, diagnosis, password)
 
 
-def logins(row: R.Candidate, diagnosis) -> tuple[set, set]:
-    """(failed, succeeded) (host, username) pairs, for limits.record_auth_result: wrong
-    passwords count towards the pause, as in single tests; a login that worked clears it."""
+def logins(row: R.Candidate, diagnosis, password: str = "") -> tuple[set, set, str]:
+    """(failed, succeeded, password): the (host, username) pairs, for record(): a refused
+    password is remembered and counts towards the pause, as in single tests; a login
+    that worked clears it."""
     pairs = {p: (getattr(row, f"{p}_host"), row.login_name(p)) for p in R.PROTOCOLS}
-    failed = {
-        pairs[e.protocol] for e in diagnosis.errors if e.protocol in pairs and e.reason == "wrong_credentials"
-    }
+    failed: dict = {}  # (host, login) -> the protocol whose server refused (the first, when both)
+    for e in diagnosis.errors:
+        if e.protocol in pairs and e.reason in PASSWORD_REFUSED:
+            failed.setdefault(pairs[e.protocol], e.protocol)
     succeeded = {
         pairs[s.protocol]
         for s in diagnosis.steps
         if s.ok and s.name in ("auth", "login") and s.protocol in pairs
     }
-    return failed, succeeded
+    return failed, succeeded, password
 
 
-def record(found: list[tuple[set, set]]) -> None:
-    for failed, succeeded in found:
-        limits.record_auth_result(failed, succeeded)
+def record(found: tuple) -> str:
+    """Remember what one row's logins refused; the warning to add to its message."""
+    failed, succeeded, password = found
+    warnings = refused.record(failed, succeeded, password)
+    return " ".join(w for w in warnings.values() if w)

@@ -22,7 +22,8 @@ class ResultWriter(BatchWriter):
         super().__init__(_save_and_tell, "import-writer", BATCH_WAIT)
 
     def put(self, job_id: int, row_id: int, fields: dict, logins=None) -> None:
-        """logins: probe.logins()'s (failed, succeeded), counted towards the shared limits."""
+        """logins: probe.logins()'s (failed, succeeded, password), remembered and counted
+        towards the shared limits (the password stays in this process, as in the probe)."""
         super().put((job_id, row_id, fields, logins))
 
 
@@ -36,11 +37,17 @@ def save(results: list[tuple]) -> None:
     from .models import ImportRow
 
     now = timezone.now()
+    saved = []
+    for _, row_id, fields, logins in results:
+        # A refused password is remembered first, so that the row says how many tries are left.
+        warning = probe.record(logins) if logins is not None else ""
+        if warning:
+            fields = {**fields, "message": f"{fields.get('message', '')} {warning}".strip()[:1000]}
+        saved.append((row_id, fields))
     with transaction.atomic():
-        for _, row_id, fields, _ in results:
+        for row_id, fields in saved:
             # Only a row still being tested: a reaped or re-queued row keeps its newer state.
             ImportRow.objects.filter(pk=row_id, state=R.TESTING).update(**fields, tested_at=now)
-    probe.record([logins for *_, logins in results if logins is not None])
 
 
 writer = ResultWriter()

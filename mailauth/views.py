@@ -5,11 +5,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
+from diagnostics.net import validate
+from diagnostics.net.errors import ProbeError
 
-from . import client, connect, providers
+from . import client, connect, paths, providers, requests
 from .removal import revoke_quietly
 
 
@@ -24,6 +29,56 @@ def _trouble(request: HttpRequest, provider, message: str, status: int) -> HttpR
     return render(request, "mailauth/trouble.html", {"provider": provider, "message": message}, status=status)
 
 
+def _typed_email(request: HttpRequest) -> str:
+    typed = request.GET.get("email", "")[:254].strip()
+    if not typed and request.GET.get("mailbox", "").isdigit():
+        mailbox = Mailbox.objects.filter(pk=request.GET["mailbox"], user=request.user).first()
+        typed = mailbox.email if mailbox else ""
+    return typed
+
+
+def _not_configured(request: HttpRequest, provider, status: int = 200) -> HttpResponse:
+    """No OAuth client for this provider here: a way forward for the person (Google: an
+    app password; Microsoft: a support request), and the setup steps for staff only."""
+    typed = _typed_email(request)
+    context = {
+        "provider": provider,
+        "path": paths.APP_PASSWORD if provider.id == providers.GOOGLE else paths.REQUEST,
+        "email": typed,
+        "connect_url": reverse("mailbox_new") + (f"?{urlencode({'email': typed})}" if typed else ""),
+        "message": requests.prefilled_message(provider.label, typed),
+    }
+    if request.user.is_staff:
+        context["setup"] = {
+            "missing": provider.missing,
+            "redirect_uri": request.build_absolute_uri(reverse("mailauth_callback", args=[provider.id])),
+        }
+    return render(request, "mailauth/not_configured.html", context, status=status)
+
+
+@login_required
+@require_POST
+def ask_for_sign_in(request: HttpRequest, provider: str) -> HttpResponse:
+    """Ask support to enable Sign in with this provider; the request is filled in."""
+    found = _provider(provider)
+    email = request.POST.get("email", "")[:254].strip()
+    try:
+        email = validate.email(email) if email else ""
+    except ProbeError:
+        email = ""
+    message = request.POST.get("message", "").strip()[:5000]
+    opened = requests.open_request(request.user, found, email, message)
+    messages.success(
+        request,
+        _(
+            "Support has your request. We will email you once Sign in with %(provider)s is enabled; "
+            "then connect the mailbox with one click from the connect form."
+        )
+        % {"provider": found.label},
+    )
+    return redirect("support_detail", pk=opened.pk)
+
+
 @login_required
 def start(request: HttpRequest, provider: str) -> HttpResponse:
     """Where "Sign in with Google/Microsoft" and "Reconnect" lead: to the provider's
@@ -31,7 +86,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
     found = _provider(provider)
     if not found.configured:
         # An explanation the person was sent to, not a failure of this request: 200.
-        return render(request, "mailauth/not_configured.html", {"provider": found})
+        return _not_configured(request, found)
     mailbox = None
     if request.GET.get("mailbox"):
         mailbox = get_object_or_404(Mailbox, pk=request.GET["mailbox"], user=request.user)
@@ -48,7 +103,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
 def callback(request: HttpRequest, provider: str) -> HttpResponse:
     found = _provider(provider)
     if not found.configured:
-        return render(request, "mailauth/not_configured.html", {"provider": found}, status=503)
+        return _not_configured(request, found, status=503)
     try:
         outcome = connect.finish(request, found)
     except connect.Refused as refused:

@@ -147,13 +147,14 @@ def explain(check) -> dict:
 
 def _email(alert: Alert) -> None:
     mailbox = alert.mailbox
+    why = explain(alert.health_check)
     context = {
         "alert": alert,
         "user": alert.user,
         "mailbox": mailbox,
         "links": (links := mailbox_links(mailbox)),
         "state": links["state"],
-        "why": explain(alert.health_check),
+        "why": why,
     }
     name = "down" if alert.kind == Alert.Kind.DOWN else "up"
     subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()

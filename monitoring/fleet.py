@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from diagnostics.net import directory
 from diagnostics.net.errors import CATALOGUE
 
-from . import state
+from . import readiness, state
 from .models import Alert, Health, State
 
 CHART_DAYS = 30
@@ -35,6 +35,8 @@ def rows(data: dict):
         qs = qs.filter(error_code=data["code"])
     if data.get("reason"):
         qs = qs.filter(error_reason=data["reason"])
+    if data.get("microsoft_password"):
+        qs = qs.filter(readiness.at_risk("mailbox__"))
     q = data.get("q", "").strip()
     if q.startswith("@"):
         qs = qs.filter(mailbox__email__iendswith=q)

@@ -26,6 +26,8 @@ class FleetFilterForm(forms.Form):
     )
     reason = forms.CharField(max_length=40, required=False)
     q = forms.CharField(label="Email, domain or owner", max_length=254, required=False)
+    # Readiness for Microsoft's Basic SMTP AUTH cut-off (monitoring.readiness).
+    microsoft_password = forms.BooleanField(label="Microsoft, still on a password", required=False)
 
     def valid_data(self) -> dict:
         """The fields that validated; invalid ones are shown and ignored, never a 500."""

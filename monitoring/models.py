@@ -170,3 +170,16 @@ class HostSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.host}#{self.slot}"
+
+
+class BasicAuthNotice(models.Model):
+    """The one notice an owner gets before Microsoft's Basic SMTP AUTH cut-off, per
+    mailbox still signing in to Microsoft with a password (monitoring.readiness)."""
+
+    mailbox = models.OneToOneField(
+        "accounts.Mailbox", on_delete=models.CASCADE, primary_key=True, related_name="basic_auth_notice"
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Basic auth notice for mailbox {self.mailbox_id}"

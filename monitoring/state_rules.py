@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from diagnostics.models import ConnectionTest
 from diagnostics.net import errors as catalogue
-from diagnostics.net.advice import AUTH_CODES
+from diagnostics.net.advice import AUTH_CODES, PASSWORD_REASONS, RETRY_REASONS, SIGN_IN_REASONS
 
 from .models import State as HealthState
 
@@ -30,9 +30,6 @@ BANNER = (DISCONNECTED, RECONNECT)
 FIX_IN_RESULT = (FAILED, ALMOST, DISCONNECTED, RECONNECT)
 # Round-trip outcomes that leave the mailbox connected but worth a look.
 DELIVERY_PROBLEMS = ("not_delivered", "delivered_to_spam")
-# Refusals that typing the password again can fix (as on the mailbox page).
-PASSWORD_REASONS = frozenset({"wrong_credentials", "app_password_required", "password_expired", ""})
-RETRY_REASONS = frozenset({"stuck", "decryption_failed", "temporary_failure", "greeting_temporary"})
 # The badge classes of static/css/app.css, per tone.
 BADGES = {"ok": "connected", "warn": "warn", "bad": "failed", "info": "info", "off": "off"}
 PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft"}
@@ -123,6 +120,10 @@ def _reconnect(mailbox) -> Action:
 
 def _fix_action(mailbox, found: list) -> Action | None:
     """The one thing to do about these errors (as the mailbox page's result offers it)."""
+    if mailbox.auth_method != "oauth" and any(e.reason in SIGN_IN_REASONS for e in found):
+        # Microsoft refuses every password there: only its sign-in lets the mailbox in.
+        url = reverse("sso_start", args=["microsoft"]) + f"?mailbox={mailbox.pk}"
+        return Action(_("Reconnect with Sign in with Microsoft"), url)
     if any(e.code in AUTH_CODES and e.reason in PASSWORD_REASONS for e in found):
         return Action(_("Type the password again"), _page(mailbox))
     if any((e.suggestion or {}).get("message") for e in found):

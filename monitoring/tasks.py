@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import alerts, checks, history, schedule, webhooks
+from . import alerts, checks, history, readiness, schedule, webhooks
 
 # A check waits for a host slot (up to two probe deadlines), then runs one login test.
 _SOFT_LIMIT = settings.MAIL_PROBE_DEADLINE * 4 + 30
@@ -56,4 +56,5 @@ def daily() -> None:
     """Beat, hourly: the digest at its hour; retention thins old checks every run."""
     if timezone.localtime().hour == settings.MAIL_HEALTH_DIGEST_HOUR:
         alerts.send_digests()
+        readiness.notify_owners()  # once per mailbox, until Microsoft's Basic SMTP AUTH cut-off
     history.thin()

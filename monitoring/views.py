@@ -82,6 +82,7 @@ def fleet_view(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "actions": BULK_ACTIONS,
             "states": State,
+            "basic_auth_cutoff": settings.MICROSOFT_BASIC_AUTH_CUTOFF,
         },
     )
 

@@ -49,6 +49,20 @@ def probe_settings(settings, pki):
 
 
 @pytest.fixture(autouse=True)
+def fresh_refused_passwords(monkeypatch):
+    """Each test starts with no refused password remembered (core.refused): the cache
+    outlives a test, and tests share logins and wrong passwords on 127.0.0.1. App
+    processes a test starts share the session's memory among themselves."""
+    from core import refused
+
+    scope = uuid.uuid4().hex[:8]
+    original = refused._key
+    monkeypatch.setattr(
+        refused, "_key", lambda host, login, password: f"{original(host, login, password)}:{scope}"
+    )
+
+
+@pytest.fixture(autouse=True)
 def guard_tripwire():
     """Fail any test in which app code connects somewhere without going through the guard."""
     from tests.tripwire import Tripwire
@@ -156,6 +170,7 @@ def app_env(database_url: str, pki, queue: str = TEST_QUEUE) -> dict[str, str]:
         "MAIL_TEST_RATE_PER_USER": str(GENEROUS),
         "MAIL_TEST_RATE_PER_HOST": str(GENEROUS),
         "MAIL_TEST_RATE_PER_LOGIN": str(GENEROUS),
+        "MAIL_AUTH_FAILURE_LIMIT": "3",
     }
     if django_settings.REDIS_URL:
         env["REDIS_URL"] = django_settings.REDIS_URL

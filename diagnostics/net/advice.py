@@ -15,6 +15,14 @@ from .errors import IMAP_AUTH, SMTP_AUTH, help_for
 
 TIMEOUT_REASONS = frozenset(reasons.WAITED)
 AUTH_CODES = frozenset({SMTP_AUTH, IMAP_AUTH})
+# Refusals that typing the password again (or an app password) can fix.
+PASSWORD_REASONS = frozenset(
+    {"wrong_credentials", "app_password_required", "password_expired", "already_refused", ""}
+)
+# Refusals of any password that only Sign in with Microsoft gets past.
+SIGN_IN_REASONS = frozenset({"basic_auth_retired", "basic_auth_disabled", "security_defaults"})
+# Failures that are nobody's settings: testing again is the action.
+RETRY_REASONS = frozenset({"stuck", "decryption_failed", "temporary_failure", "greeting_temporary"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,11 @@ def _topics(failures: list[Failure], provider: Provider | None) -> list[str]:
     found = []
     for failure in failures:
         for topic in provider_help.REASON_TOPICS.get(failure.reason, ()):
-            if topic == provider_help.IMAP_SWITCH and (
-                failure.protocol != "imap" or _both_refused_login(failures)
+            covers_smtp = provider.id in provider_help.SWITCH_COVERS_SMTP
+            if (
+                topic == provider_help.IMAP_SWITCH
+                and not covers_smtp
+                and (failure.protocol != "imap" or _both_refused_login(failures))
             ):
                 continue
             if link(provider.id, topic) and topic not in found:
@@ -70,7 +81,7 @@ def tips(failures: list[Failure], provider: Provider | None = None, shown=frozen
     for failure in failures:
         if provider_help.REASON_IS_TOPIC.get(failure.reason) in topics:
             replaced.update(reasons.specific_help(failure.reason, shown))
-    if _both_refused_login(failures):
+    if _both_refused_login(failures) and provider_help.IMAP_SWITCH not in topics:
         replaced.add(reasons.IMAP_SWITCH_TIP)
     specific, checklist = [], []
     for failure in failures:

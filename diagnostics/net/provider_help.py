@@ -39,9 +39,13 @@ REASON_TOPICS: dict[str, tuple[str, ...]] = {
     "app_password_required": (APP_PASSWORD,),
     "mechanism_too_weak": (APP_PASSWORD,),
     "auth_paused": (APP_PASSWORD,),
+    "already_refused": (APP_PASSWORD,),
     "imap_disabled": (IMAP_SWITCH,),
-    "basic_auth_disabled": (SMTP_AUTH_SWITCH,),
+    "smtp_auth_disabled": (SMTP_AUTH_SWITCH,),
     "imap_disabled_for_account": (SMTP_AUTH_SWITCH,),
 }
+# Providers whose one switch opens IMAP, POP3 and SMTP together (GMX, WEB.DE): when both
+# protocols refuse the login, that switch is still the likely cause, not only the password.
+SWITCH_COVERS_SMTP = frozenset({"gmx", "gmx-com", "webde"})
 # Reasons whose own advice is the general form of a topic's provider advice.
 REASON_IS_TOPIC: dict[str, str] = {"app_password_required": APP_PASSWORD, "imap_disabled": IMAP_SWITCH}

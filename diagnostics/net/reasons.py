@@ -100,8 +100,24 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
         "your account's security settings and paste it here instead.",
     ),
     "basic_auth_disabled": (
-        "This Microsoft 365 organisation has switched off password logins for mail apps. Connect with "
-        "Sign in with Microsoft, or ask your administrator to allow SMTP AUTH and IMAP for this mailbox.",
+        "This Microsoft 365 organisation has switched off password logins for mail apps, so no password "
+        "can work here. Connect with Sign in with Microsoft instead.",
+    ),
+    "basic_auth_retired": (
+        "Microsoft has switched off password sign-in for mail apps on this mailbox (Basic "
+        "authentication), so no password can work here, however it is typed, and app passwords do not "
+        "help either. Connect with Sign in with Microsoft instead: the mailbox, its settings and its "
+        "history are kept.",
+    ),
+    "smtp_auth_disabled": (
+        "This Microsoft 365 organisation has switched SMTP AUTH off (SmtpClientAuthentication is "
+        "disabled), which refuses mail apps whatever the password. Only an administrator can switch it "
+        "on for this mailbox; Sign in with Microsoft needs it switched on too.",
+    ),
+    "security_defaults": (
+        "This Microsoft 365 organisation has security defaults on, which refuse any password from a "
+        "mail app: the password is not the problem. Connect with Sign in with Microsoft, or ask your "
+        "administrator.",
     ),
     "imap_disabled": (
         "IMAP is switched off for this mailbox. Turn it on in your webmail settings (often under "
@@ -244,7 +260,14 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
     ),
     "rate_limited": ("Many tests ran in a short time. Wait a little before the next one.",),
     "auth_paused": (
-        "The password was refused several times. Check it, or create an app password, before testing again.",
+        "The server refused several different passwords for this login. Providers lock an account that "
+        "keeps receiving wrong passwords, so we wait before trying another one. Check the password in "
+        "your provider's webmail, or create an app password, before the pause ends.",
+    ),
+    "already_refused": (
+        "The server refused this very password a moment ago, so we did not send it again: providers "
+        "lock accounts that keep receiving a refused password. Type the password again, or an app "
+        "password if your provider needs one; a different password is tried at once.",
     ),
     "deadline": ("The server answered, but far too slowly to finish in time. Test again later.",),
     "decryption_failed": ("Enter the password again: the saved copy could not be read.",),
@@ -280,8 +303,8 @@ REASON_HELP: dict[str, tuple[str | Shown, ...]] = {
         "provider's own (for example imap.gmail.com or outlook.office365.com).",
     ),
     "oauth_not_configured": (
-        "Sign-in with this provider is not set up on this installation. An administrator must set the "
-        "client id and secret (see the README's 'OAuth mailboxes').",
+        "Sign-in with this provider is not enabled on this installation right now, so we cannot reach "
+        "the mailbox. Contact support: once it is enabled again, the mailbox works without any change.",
     ),
 }
 
@@ -293,6 +316,7 @@ REPLACES_CHECKLIST = frozenset(
         "stuck",
         "rate_limited",
         "auth_paused",
+        "already_refused",
         "decryption_failed",
         "token_expired",
         "token_revoked",
@@ -302,6 +326,11 @@ REPLACES_CHECKLIST = frozenset(
         "imap_disabled_for_account",
         "oauth_not_offered",
         "oauth_not_configured",
+        # Microsoft refusing any password: typos and app passwords are not the cause.
+        "basic_auth_retired",
+        "basic_auth_disabled",
+        "smtp_auth_disabled",
+        "security_defaults",
     }
 )
 
@@ -358,6 +387,12 @@ def specific_help(reason: str, shown=frozenset()) -> tuple[str, ...]:
     return tuple(resolve(tip, shown) for tip in _reason_help(reason))
 
 
+# Refusals of the password itself: sending the same password again can only be refused
+# again (and gets accounts locked), so it is remembered and never resent (core.refused).
+# Not the switches (IMAP off, Basic auth off): there the same password is fine once fixed.
+PASSWORD_REFUSED = frozenset({"wrong_credentials", "app_password_required"})
+
+
 # --- Transient or permanent (issue 14, health checks) ---------------------------------
 # Reasons that may pass by themselves (an outage, a busy server): health checks retry
 # them with backoff before they tell anyone.
@@ -384,8 +419,12 @@ PERMANENT_REASONS = frozenset(
     {
         "wrong_credentials",
         "auth_paused",
+        "already_refused",
         "app_password_required",
         "basic_auth_disabled",
+        "basic_auth_retired",
+        "smtp_auth_disabled",
+        "security_defaults",
         "imap_disabled",
         "imap_disabled_for_account",
         "web_login_required",

@@ -23,9 +23,16 @@ PRIVACY_REQUIRED = "privacy_required"
 PASSWORD_EXPIRED = "password_expired"  # noqa: S105 (a reason name, not a secret)
 MECHANISM_TOO_WEAK = "mechanism_too_weak"
 TEMPORARY_FAILURE = "temporary_failure"
+# Microsoft's refusals of a password that are not about the password (issue: exact words).
+BASIC_AUTH_RETIRED = "basic_auth_retired"  # 5.7.30: Basic SMTP AUTH switched off, or IMAP's since 2022
+SMTP_AUTH_DISABLED = "smtp_auth_disabled"  # 5.7.139 SmtpClientAuthentication is disabled
+SECURITY_DEFAULTS = "security_defaults"  # 5.7.139 locked by the security defaults policy
 
 # Wording seen in real providers' replies, most specific first.
 _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
+    (BASIC_AUTH_RETIRED, ("basic authentication is not supported for client submission",)),
+    (SMTP_AUTH_DISABLED, ("smtpclientauthentication is disabled",)),
+    (SECURITY_DEFAULTS, ("security defaults policy",)),
     (BASIC_AUTH_DISABLED, ("basic authentication is disabled", "basicauthblocked", "basic auth is disabled")),
     (
         APP_PASSWORD_REQUIRED,
@@ -34,6 +41,8 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
             "application specific password",
             "app password",
             "app-specific password",
+            # Yahoo's SMTP says this on the first try when only an app password would do.
+            "(#auth005)",
         ),
     ),
     (
@@ -46,6 +55,7 @@ _PATTERNS: list[tuple[str, tuple[str, ...]]] = [
             "enable imap",
             "imap not enabled",
             "imap access is not enabled",
+            "yet to enable imap",  # Zoho: "You are yet to enable IMAP for your account."
         ),
     ),
     (
@@ -83,7 +93,7 @@ _IMAP_CODES = {
 }
 # Enhanced codes that settle the matter on their own.
 _DECISIVE_SMTP = {
-    (5, 7, 139): BASIC_AUTH_DISABLED,
+    (5, 7, 30): BASIC_AUTH_RETIRED,
     (5, 7, 14): WEB_LOGIN_REQUIRED,
     (5, 7, 11): PRIVACY_REQUIRED,
     (4, 7, 12): PASSWORD_EXPIRED,
@@ -122,11 +132,26 @@ def _by_wording(text: str) -> str | None:
     return None
 
 
+# Microsoft's 5.7.139 replies were reported as sso_required before they had reasons of
+# their own; they keep that category. 5.7.30 keeps the category it had: smtp_auth.
+_SSO_CATEGORY = frozenset({BASIC_AUTH_DISABLED, SMTP_AUTH_DISABLED, SECURITY_DEFAULTS})
+
+
 def _verdict(protocol_code: str, reason: str) -> AuthVerdict:
     # Microsoft's "basic authentication is disabled" means the tenant allows only OAuth.
-    if reason == BASIC_AUTH_DISABLED:
+    if reason in _SSO_CATEGORY:
         return AuthVerdict(errors.SSO_REQUIRED, reason)
     return AuthVerdict(protocol_code, reason)
+
+
+def at_microsoft(reason: str, protocol: str, password_login: bool) -> str:
+    """A login refused by Microsoft's own servers (Outlook.com, Microsoft 365): their IMAP
+    has taken no password since 2022 ("AUTHENTICATE failed." whatever the password), so
+    a refused IMAP password there is the retirement, not a typo. SMTP still takes
+    passwords until the cut-off: its 5.7.3 stays a wrong password."""
+    if password_login and protocol == "imap" and reason == WRONG_CREDENTIALS:
+        return BASIC_AUTH_RETIRED
+    return reason
 
 
 def smtp_auth_verdict(reply: str) -> AuthVerdict:
@@ -137,6 +162,8 @@ def smtp_auth_verdict(reply: str) -> AuthVerdict:
     worded = _by_wording(reply)
     if worded:
         return _verdict(errors.SMTP_AUTH, worded)
+    if enhanced == (5, 7, 139):  # Microsoft's "Authentication unsuccessful" family, other words
+        return _verdict(errors.SMTP_AUTH, BASIC_AUTH_DISABLED)
     if enhanced in _DEFAULT_SMTP:
         return AuthVerdict(errors.SMTP_AUTH, _DEFAULT_SMTP[enhanced])
     if reply.startswith("4"):

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import errors, sasl
+from . import directory, errors, replies, sasl
 from .errors import ErrorReport, ProbeError
 from .imap_probe import probe_imap
 from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
@@ -66,6 +66,19 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
             )
         ]
     return []
+
+
+def _at_microsoft(error: ProbeError, host: str, password) -> None:
+    provider = directory.by_host(host)
+    if provider is None or provider.id != "microsoft":
+        return
+    reason = replies.at_microsoft(error.reason, "imap", not isinstance(password, sasl.Bearer))
+    if reason != error.reason:
+        error.reason = reason
+        error.detail = (
+            "Microsoft's IMAP server refused the password. Microsoft no longer lets mail apps sign in "
+            "to Outlook.com and Microsoft 365 mailboxes with a password over IMAP, whatever the password."
+        )
 
 
 def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
@@ -157,6 +170,7 @@ def run_probes(
     if smtp_error is not None:
         diagnosis.errors.append(_report(smtp_error, "smtp", redact))
     if imap_error is not None:
+        _at_microsoft(imap_error, imap.host, password)
         diagnosis.errors.append(_report(imap_error, "imap", redact))
     if diagnosis.errors:
         diagnosis.status = FAILED

@@ -54,7 +54,9 @@ def test_no_hint_request_ever_carries_the_password(client_a):
     assert 'name="smtp_host"' in body and "data-autofill" in body
 
 
-def test_a_provider_that_needs_sso_replaces_the_fields_and_the_next_address_brings_them_back(client_a):
+def test_a_provider_that_needs_sso_replaces_the_fields_and_the_next_address_brings_them_back(
+    client_a, oauth_clients
+):
     page = submitted_values(client_a.get(reverse("mailbox_new")).content.decode())
     blocked = _hint(client_a, **{**page, "email": "me@gmail.com"}).content.decode()
     assert 'id="details" data-blocked' in blocked and "Sign in with Google" in blocked

@@ -143,7 +143,7 @@ def test_folder_advice_points_at_the_folder_list_only_when_it_is_on_the_page():
         ),
         (
             "microsoft",
-            Failure("sso_required", "basic_auth_disabled", "smtp"),
+            Failure("sso_required", "smtp_auth_disabled", "smtp"),
             "switches on SMTP AUTH",
             "authenticated-client-smtp-submission",
         ),

@@ -119,7 +119,7 @@ def test_it_lists_only_the_users_own_mailboxes(client_a, user, other_user, make_
         ("someone@zoho.com", "Switch on IMAP access"),
     ],
 )
-def test_it_explains_provider_rules_as_the_user_types(client_a, email, expected):
+def test_it_explains_provider_rules_as_the_user_types(client_a, oauth_clients, email, expected):
     response = client_a.get(reverse("provider_hint"), {"email": email}, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert response.status_code == HTTPStatus.OK
@@ -137,7 +137,7 @@ def test_it_fills_in_known_server_settings(client_a):
     "email,message",
     [("someone@gmail.com", "Sign in with Google"), ("someone@proton.me", "no direct SMTP/IMAP")],
 )
-def test_it_refuses_sso_and_unsupported_providers_on_submit(client_a, email, message):
+def test_it_refuses_sso_and_unsupported_providers_on_submit(client_a, oauth_clients, email, message):
     response = client_a.post(reverse("mailbox_new"), _form(email=email))
     assert response.status_code == HTTPStatus.OK
     assert message in response.content.decode()

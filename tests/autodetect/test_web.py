@@ -85,7 +85,7 @@ def test_it_fills_in_a_username_per_protocol_when_they_differ(client_a, dns, que
     assert (values["imap_username"], values["smtp_username"]) == ("jane", "")
 
 
-def test_it_shows_sign_in_when_the_worker_finds_a_workspace_domain(client_a, dns, queued):
+def test_it_shows_sign_in_when_the_worker_finds_a_workspace_domain(client_a, dns, queued, oauth_clients):
     dns.add("acme.test", "MX", [(1, "aspmx.l.google.com.")])
     _hint(client_a, "jane@acme.test")
     tasks.detect_domain("acme.test")
@@ -100,7 +100,7 @@ def test_it_stops_waiting_when_the_worker_never_answers(client_a, dns, queued):
     assert not data_island(body)["pending"] and "in time" in body
 
 
-def test_it_refuses_a_workspace_custom_domain_on_submit(client_a, dns):
+def test_it_refuses_a_workspace_custom_domain_on_submit(client_a, dns, oauth_clients):
     dns.add("acme.test", "MX", [(1, "aspmx.l.google.com.")])
     response = client_a.post(reverse("mailbox_new"), _form("jane@acme.test"))
     assert response.status_code == HTTPStatus.OK

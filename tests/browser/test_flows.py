@@ -110,7 +110,7 @@ def test_ssl_on_a_starttls_port_is_fixed_with_one_click(watched, app, celery_wor
         ("someone@proton.me", "cannot be connected", "input[name=password]"),
     ],
 )
-def test_gmail_goes_to_sso_and_proton_is_refused(watched, app, email, expected, absent):
+def test_gmail_goes_to_sso_and_proton_is_refused(watched, app, oauth_clients, email, expected, absent):
     page = watched.page
     sign_up(watched, app, username="policy")
     page.fill("input[name=email]", email)

@@ -80,21 +80,30 @@ def test_three_wrong_passwords_pause_the_fourth_test_across_web_and_worker(
         test = ConnectionTest.objects.filter(mailbox_id=pk).order_by("-pk").first()
         return test if test.status in ("connected", "failed") else None
 
-    for attempt in range(3):
-        if attempt:
-            assert person.post(retest, {}).status == 302
+    test = wait_for(finished, 30, 0.2)
+    assert test is not None, "the worker did not finish the test"
+    assert {e.code for e in test.errors.all()} == {"smtp_auth", "imap_auth"} and test.steps.exists()
+    # The same password again: the web process knows the worker's refusal and sends it nowhere.
+    assert person.post(retest, {}).status == 302
+    again = ConnectionTest.objects.filter(mailbox_id=pk).order_by("-pk").first()
+    assert again.status == "failed" and again.errors.get().reason == "already_refused"
+    assert not again.steps.exists()
+
+    for typo in ("another-guess", "a-third-guess"):  # distinct passwords count towards the pause
+        assert person.post(retest, {"retype_password": typo}).status == 302
         test = wait_for(finished, 30, 0.2)
         assert test is not None, "the worker did not finish the test"
         # Refused by the real servers, in the worker process.
         assert {e.code for e in test.errors.all()} == {"smtp_auth", "imap_auth"}
         assert test.steps.exists()
 
-    assert person.post(retest, {}).status == 302
+    assert person.post(retest, {"retype_password": "a-fourth-guess"}).status == 302
     paused = ConnectionTest.objects.filter(mailbox_id=pk).order_by("-pk").first()
     # Refused at once by the web process, from the counts the worker kept.
     assert paused.status == "failed" and paused.errors.get().reason == "auth_paused"
     assert not paused.steps.exists()
     assert "tests are paused" in person.get(f"/mailboxes/{pk}/").body
+    assert len(smtp.auth_attempts) == 3
 
 
 def _refused(response) -> bool:

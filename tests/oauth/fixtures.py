@@ -69,6 +69,15 @@ def oauth_smtp(pki, introspector) -> Iterator:
 
 
 @pytest.fixture
+def oauth_clients(settings):
+    """An OAuth client for Google and Microsoft (never used to sign in): the connect form
+    then offers Sign in with Google/Microsoft rather than the paths without one."""
+    settings.GOOGLE_OAUTH_CLIENT_ID, settings.GOOGLE_OAUTH_CLIENT_SECRET = GOOGLE_CLIENT
+    settings.MICROSOFT_OAUTH_CLIENT_ID, settings.MICROSOFT_OAUTH_CLIENT_SECRET = MICROSOFT_CLIENT
+    return settings
+
+
+@pytest.fixture
 def oauth_settings(settings, oauth_server):
     """The app's Google and Microsoft settings aimed at the local server."""
     settings.GOOGLE_OAUTH_CLIENT_ID, settings.GOOGLE_OAUTH_CLIENT_SECRET = GOOGLE_CLIENT

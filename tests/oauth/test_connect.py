@@ -45,13 +45,20 @@ def _run(mailbox: Mailbox):
     return test
 
 
-def test_without_client_credentials_the_button_names_the_variables(client_a, settings):
+def test_without_client_credentials_only_staff_see_the_variables(client, client_a, settings, make_user):
     settings.GOOGLE_OAUTH_CLIENT_ID = settings.GOOGLE_OAUTH_CLIENT_SECRET = ""
     response = client_a.get(reverse("sso_start", args=["google"]), {"email": "someone@gmail.com"})
     assert response.status_code == HTTPStatus.OK
     body = response.content.decode()
-    assert "GOOGLE_OAUTH_CLIENT_ID" in body and "GOOGLE_OAUTH_CLIENT_SECRET" in body
+    assert "GOOGLE_OAUTH" not in body and "README" not in body
     assert client_a.get(reverse("sso_start", args=["yahoo"])).status_code == HTTPStatus.NOT_FOUND
+    staff_person = make_user("staff-person")
+    staff_person.is_staff = True
+    staff_person.save()
+    client.force_login(staff_person)
+    staff = client.get(reverse("sso_start", args=["google"])).content.decode()
+    assert "GOOGLE_OAUTH_CLIENT_ID" in staff and "GOOGLE_OAUTH_CLIENT_SECRET" in staff
+    assert "/connect/oauth/google/callback/" in staff and "OAuth mailboxes" in staff
 
 
 def test_a_half_configured_provider_is_a_system_check_warning(settings):

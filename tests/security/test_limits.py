@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostics import flows, limits
+from core import limits
+from diagnostics import flows
 from diagnostics.models import ConnectionTest
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,8 @@ def test_it_limits_tests_per_target_host_across_users(settings, make_user, make_
     assert refused.errors.get().code == "rate_limited"
 
 
-def test_it_pauses_after_repeated_wrong_passwords_and_a_good_login_clears_it(user, make_mailbox):
+def test_it_pauses_after_repeated_wrong_passwords_and_a_good_login_clears_it(settings, user, make_mailbox):
+    settings.MAIL_AUTH_FAILURE_LIMIT = 3
     mailbox = make_mailbox(user, email="locked@example.test", imap_host="imap.locked.example.test")
     pair = ("imap.locked.example.test", "locked@example.test")
     for _ in range(3):
@@ -59,23 +61,32 @@ def test_it_pauses_after_repeated_wrong_passwords_and_a_good_login_clears_it(use
     assert flows.start_test(mailbox).status == "queued"
 
 
-def test_three_real_wrong_password_tests_pause_the_fourth(user, make_mailbox, dovecot, smtp_server):
+def test_three_real_wrong_passwords_pause_the_fourth(settings, user, make_mailbox, dovecot, smtp_server):
+    settings.MAIL_AUTH_FAILURE_LIMIT = 3
     name = dovecot.unique_username("brute")
     dovecot.add_user(name, "the-right-one", folders=["Sent"])
     smtp = smtp_server(security="starttls", users={name: "the-right-one"})
     mailbox = make_mailbox(
-        user, email=name, password="a-wrong-guess", smtp_port=smtp.port, imap_port=dovecot.port_ssl
+        user, email=name, password="guess-0", smtp_port=smtp.port, imap_port=dovecot.port_ssl
     )
-    for _ in range(3):
+    for n in range(3):  # distinct passwords: the same one twice is never sent again
+        mailbox.set_password(f"guess-{n}")
+        mailbox.save()
         test = flows.start_test(mailbox)
         flows.execute_test(test.pk)
         assert {e.code for e in test.errors.all()} == {"smtp_auth", "imap_auth"}
+    mailbox.set_password("guess-3")
+    mailbox.save()
     paused = flows.start_test(mailbox)
     assert paused.errors.get().reason == "auth_paused"
     assert not paused.steps.exists()  # no server was contacted
+    assert len(smtp.auth_attempts) == 3
 
 
-def test_a_queued_test_is_refused_in_the_worker_once_a_pause_applies(user, make_mailbox, closed_port):
+def test_a_queued_test_is_refused_in_the_worker_once_a_pause_applies(
+    settings, user, make_mailbox, closed_port
+):
+    settings.MAIL_AUTH_FAILURE_LIMIT = 3
     mailbox = make_mailbox(user, email="q@example.test", smtp_port=closed_port, imap_port=closed_port)
     test = flows.start_test(mailbox)
     for _ in range(3):

@@ -12,6 +12,7 @@ from defusedxml.ElementTree import fromstring
 
 from .. import guard
 from ..errors import ProbeError
+from . import unusable
 from .http import FetchError, fetch
 from .model import (
     ADDRESS_TEMPLATE,
@@ -99,9 +100,14 @@ def parse(body: bytes, domain: str, source: str, confidence: str, origin: str) -
     finding = Finding(
         source, smtp=_best(outgoing), imap=_best(incoming), label=_text(provider, "displayName")
     )
+    finding.unusable = _unusable(provider, finding, incoming, outgoing)
     if not finding.found:
-        listed = "only unencrypted servers" if incoming or outgoing else "no usable IMAP or SMTP server"
-        raise SourceFailed(f"{origin}: the autoconfig file lists {listed}.", status="nothing")
+        if finding.unusable:  # say why, so that the page and `detect --json` can
+            finding.notes.extend(item["detail"] for item in finding.unusable)
+            return finding
+        raise SourceFailed(
+            f"{origin}: the autoconfig file lists no usable IMAP or SMTP server.", status="nothing"
+        )
     for server in (finding.smtp, finding.imap):
         if server is not None and server.auth and set(server.auth) <= OAUTH_ONLY:
             finding.notes.append(
@@ -111,6 +117,17 @@ def parse(body: bytes, domain: str, source: str, confidence: str, origin: str) -
         if enable.get("visiturl"):
             finding.notes.append(f"The provider asks you to switch access on first: {enable.get('visiturl')}")
     return finding
+
+
+def _unusable(provider, finding: Finding, incoming: list, outgoing: list) -> list[dict]:
+    """Why a protocol the file lists has no usable server: unencrypted only, or POP3 only."""
+    found = []
+    for protocol, listed, best in (("imap", incoming, finding.imap), ("smtp", outgoing, finding.smtp)):
+        if best is None and listed:
+            found.append(unusable.plaintext_only(protocol, listed[0].host, listed[0].port))
+    if not incoming and any(e.get("type") == "pop3" for e in provider.findall("incomingServer")):
+        found.append(unusable.pop3_only())
+    return found
 
 
 def urls(domain: str, https_port: int, http_port: int, secure: bool) -> list[str]:

@@ -247,9 +247,20 @@ def _assemble(ctx: Context, jobs, done: dict, reports: dict, decision: dict) -> 
             if provider is not None:
                 result.provider_id = provider.id
                 break
+    _explain_unusable(result, findings)
     if ctx.domain_missing and result.smtp is None and result.imap is None:
         result.notes.append(f"The domain {ctx.domain} does not exist in DNS: check the address for typos.")
     return result
+
+
+def _explain_unusable(result: Discovery, findings: list[Finding]) -> None:
+    """For a protocol still without a server: why the servers a source listed were unusable."""
+    for finding in findings:
+        for item in finding.unusable:
+            if result.server(item["protocol"]) is None and item not in result.unusable:
+                result.unusable.append(item)
+                if item["detail"] not in result.notes:
+                    result.notes.append(item["detail"])
 
 
 def _guess(ctx: Context, result: Discovery, missing: list[str], done: dict) -> None:

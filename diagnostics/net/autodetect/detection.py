@@ -36,6 +36,12 @@ class Detection:
     label: str = ""  # a name for a provider the directory does not know
     pending: bool = False  # the network cascade has not answered yet (web hint)
     elapsed_ms: int = 0
+    # Servers listed but unusable, and why (autodetect/unusable.py): {protocol, reason, detail}.
+    unusable: list[dict] = field(default_factory=list)
+
+    @property
+    def unusable_details(self) -> list[str]:
+        return [item["detail"] for item in self.unusable]
 
     def settings_dict(self) -> dict | None:
         if self.smtp is None or self.imap is None:
@@ -103,6 +109,7 @@ class Detection:
             "label": self.label,
             "pending": self.pending,
             "elapsed_ms": self.elapsed_ms,
+            "unusable": self.unusable,
         }
 
 
@@ -172,6 +179,7 @@ def from_discovery(email: str, discovery: Discovery, pending: bool = False) -> D
         label=discovery.label,
         pending=pending,
         elapsed_ms=discovery.elapsed_ms,
+        unusable=list(discovery.unusable),
     )
 
 

@@ -90,6 +90,8 @@ class Finding:
     label: str = ""  # a provider name the source gave (autoconfig displayName)
     notes: list[str] = field(default_factory=list)
     mx_hosts: list[str] = field(default_factory=list)
+    # Servers listed but unusable, and why: [{protocol, reason, detail}] (unusable.py).
+    unusable: list[dict] = field(default_factory=list)
 
     def server(self, protocol: str) -> Server | None:
         return self.smtp if protocol == SMTP else self.imap
@@ -135,6 +137,7 @@ class Discovery:
     reports: list[Report] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     elapsed_ms: int = 0
+    unusable: list[dict] = field(default_factory=list)
 
     def server(self, protocol: str) -> Server | None:
         return self.smtp if protocol == SMTP else self.imap
@@ -152,6 +155,7 @@ class Discovery:
             "reports": [r.to_dict() for r in self.reports],
             "notes": self.notes,
             "elapsed_ms": self.elapsed_ms,
+            "unusable": self.unusable,
         }
 
     @classmethod
@@ -171,4 +175,5 @@ class Discovery:
             reports=[Report(**r) for r in data["reports"]],
             notes=list(data["notes"]),
             elapsed_ms=data["elapsed_ms"],
+            unusable=list(data.get("unusable", [])),
         )

@@ -96,12 +96,15 @@ def run(made: list[tuple[R.Candidate, str]], parallel: int) -> list[R.Candidate]
         refused = probe.refusal(row)
         if refused:
             probe.refuse(row, refused)
-        else:
+        elif not probe.already_refused(row, password):
             todo.append((row, password))
     config = probe_config()
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="import-row") as pool:
         found = list(pool.map(lambda item: probe.run(item[0], item[1], config), todo))
-    probe.record(found)
+    for (row, _), logins in zip(todo, found, strict=True):
+        warning = probe.record(logins)
+        if warning:
+            row.message = f"{row.message} {warning}".strip()[:1000]
     return rows
 
 

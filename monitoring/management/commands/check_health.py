@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from monitoring import checks, schedule
+from monitoring import checks, readiness, schedule
 from monitoring import state as mailbox_states
 from monitoring.models import Health, State
 
@@ -53,8 +53,14 @@ class Command(BaseCommand):
             outcome = checks.Outcome(pk, health.mailbox.email, health.state, health.state, None, "busy")
         else:
             outcome = checks.run_check(pk, token)
-        # Additive: the mailbox's state as every page words it (monitoring/state.py).
-        return {**outcome.as_dict(), **mailbox_states.of(health.mailbox).as_dict()}
+        # Additive: the mailbox's state as every page words it (monitoring/state.py), and
+        # whether it still signs in to Microsoft with a password (Basic SMTP AUTH ends at
+        # the cut-off).
+        return {
+            **outcome.as_dict(),
+            **mailbox_states.of(health.mailbox).as_dict(),
+            "microsoft_password": readiness.is_at_risk(health.mailbox),
+        }
 
 
 def _pages(rows, size: int = 500):

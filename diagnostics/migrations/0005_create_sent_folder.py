@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0003_verification'),
+        ('diagnostics', '0004_delivery_after_verdict'),
     ]
 
     operations = [
