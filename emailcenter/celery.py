@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emailcenter.settings")
 
@@ -26,3 +26,29 @@ def _keep_connections(**_) -> None:
     database = connections.settings["default"]
     if "pool" not in database.get("OPTIONS", {}) and "CONN_MAX_AGE" not in os.environ:
         database["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+
+
+_relays: list = []
+
+
+@worker_ready.connect
+def _start_worker_relay(sender=None, **_) -> None:
+    """Each worker relays the held tasks of the queues it consumes, and beats."""
+    from core.outbox import Relay
+
+    queues = sorted(sender.app.amqp.queues.consume_from or [sender.app.conf.task_default_queue])
+    _relays.append(Relay("worker", queues, name=f"worker {sender.hostname}").start())
+
+
+@beat_init.connect
+def _start_beat_relay(sender=None, **_) -> None:
+    """Beat relays the default queue too, so held tasks go out with no worker running."""
+    from core.outbox import Relay
+
+    _relays.append(Relay("beat", [app.conf.task_default_queue]).start())
+
+
+@worker_shutdown.connect
+def _stop_relays(**_) -> None:
+    while _relays:
+        _relays.pop().close()

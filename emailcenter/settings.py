@@ -304,6 +304,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A worker that loses the broker (Redis restarting) reconnects for as long as it takes,
+# never giving up for good.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+
+# --- The outbox (core/outbox.py): every task is written with the row it concerns and
+# handed to the broker on commit; what the broker could not take is held and sent again.
+OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=True)
+# How often each worker's and beat's relay looks for held tasks (seconds).
+OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=0.5)
+# While the broker is away, tries come this often: doubling from the first to the last.
+OUTBOX_RETRY_MIN_SECONDS = env.float("OUTBOX_RETRY_MIN_SECONDS", default=0.25)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=1.0)
+# Workers and beat write a heartbeat row this often; /healthz/ calls one silent for three
+# times as long dead.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=5.0)
 
 # --- Mailbox probes (the documented environment contract).
 MAIL_PROBE_TIMEOUT = env.float("MAIL_PROBE_TIMEOUT", default=10.0)
