@@ -58,8 +58,10 @@ class _BrokerState:
     def __init__(self):
         self.down_until = 0.0
         self.backoff = 0.0
+        self.last_error = ""
 
-    def failed(self) -> float:
+    def failed(self, error: str = "") -> float:
+        self.last_error = error or self.last_error
         first = settings.OUTBOX_RETRY_MIN_SECONDS
         self.backoff = min(settings.OUTBOX_RETRY_MAX_SECONDS, self.backoff * 2 if self.backoff else first)
         self.down_until = time.monotonic() + self.backoff
@@ -95,7 +97,10 @@ def put(task: str, *args, countdown: float = 0, queue: str | None = None) -> Out
 def send_now(message_id: int) -> bool:
     """Right after the commit, in the process that wrote it: hand it over unless the
     broker is known to be down or a relay got to it first."""
-    if broker.down:
+    if broker.down:  # it failed a moment ago: the relay loop sends this once it is back
+        message = OutboxMessage.objects.filter(pk=message_id).first()
+        if message is not None:
+            held.send(message.task, args=message.args, error=broker.last_error)
         return False
     now = timezone.now()
     taken = (
@@ -111,7 +116,7 @@ def _send(message: OutboxMessage, waited: bool) -> bool:
     try:
         dispatch.publish(message.task, message.args, queue=message.queue, task_id=f"outbox-{message.pk}")
     except Exception as exc:  # the broker is away: hold it, and say why
-        backoff = broker.failed()
+        backoff = broker.failed(type(exc).__name__)
         broker_outage.report(exc)
         OutboxMessage.objects.filter(pk=message.pk).update(
             claimed_until=None, attempts=F("attempts") + 1, last_error=type(exc).__name__[:200]

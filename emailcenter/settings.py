@@ -308,6 +308,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # never giving up for good.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# ...and tries again this often at most (Celery's own backoff grows to 30 s).
+BROKER_RECONNECT_MAX_SECONDS = env.float("BROKER_RECONNECT_MAX_SECONDS", default=1.0)
+CELERY_WORKER_CONSUMER = "emailcenter.consumer:Consumer"
 
 # --- The outbox (core/outbox.py): every task is written with the row it concerns and
 # handed to the broker on commit; what the broker could not take is held and sent again.

@@ -162,9 +162,12 @@ def app_env(database_url: str, pki, queue: str = TEST_QUEUE) -> dict[str, str]:
     return env
 
 
-def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE) -> WorkerProcess:
+def spawn_worker(
+    database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE, **env_overrides: str
+) -> WorkerProcess:
     """Start a real `celery worker` process on the test database and wait until it is ready."""
-    env = app_env(database_url, pki, queue)
+    env = {**app_env(database_url, pki, queue), **env_overrides}
+    started = log_path.read_text(errors="replace").count(" ready.") if log_path.exists() else 0
     command = [
         sys.executable,
         "-m",
@@ -186,11 +189,11 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
         "--hostname",
         f"{queue}@%h",
     ]
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:  # appended: a restarted worker keeps the first one's lines
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = WorkerProcess(proc, log_path)
     deadline = time.monotonic() + 60
-    while " ready." not in worker.log():
+    while worker.log().count(" ready.") <= started:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the Celery worker did not start:\n{worker.log()[-3000:]}")

@@ -1,0 +1,103 @@
+"""What every fault test needs: private servers it may stop (never the shared ones), a
+mailbox that connects, and the checks that hold after any fault: no 500, no secret in any
+page or log, every test in a true final state."""
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from django.utils import timezone
+
+from diagnostics.models import ConnectionTest
+from tests.leaks import leak_forms
+
+SECRET = "Fault-Pässword/+= 9"
+USER_PASSWORD = "correct horse battery"
+# Generous: CI runs both tiers side by side on two cores.
+SETTLE = 120.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, seconds: float = SETTLE, every: float = 0.2):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+class RedisServer:
+    """A Redis of the test's own, on a port of its own: the test may stop and start it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                   "--appendonly", "no", "--dir", str(self.folder)]  # fmt: skip
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(self._answers, 20), "the private Redis did not start"
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+
+def connecting_mailbox(make_mailbox, user, smtp_server, dovecot, tag: str):
+    """A mailbox whose test ends Connected (a real SMTP server and Dovecot)."""
+    name = dovecot.unique_username(tag)
+    dovecot.add_user(name, SECRET, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users={name: SECRET})
+    return make_mailbox(user, email=name, password=SECRET, smtp_port=smtp.port, imap_port=dovecot.port_ssl)
+
+
+def final(test_ids: list[int]) -> list[ConnectionTest] | None:
+    tests = list(ConnectionTest.objects.filter(pk__in=test_ids))
+    return tests if all(t.status in ConnectionTest.FINAL for t in tests) else None
+
+
+def assert_true_state(test: ConnectionTest) -> None:
+    """Final, and saying what happened: Connected, or failed with its reason recorded."""
+    test.refresh_from_db()
+    assert test.status in ConnectionTest.FINAL, test
+    assert test.finished_at is not None and test.finished_at <= timezone.now()
+    if test.status == ConnectionTest.Status.FAILED:
+        assert test.errors.exists(), f"test {test.pk} failed without saying why"
+
+
+def assert_clean(texts: list[str], web_log: str = "") -> None:
+    """No secret in any page or log, and no 500 in the web process's log."""
+    for text in texts:
+        for form in leak_forms(SECRET):
+            assert form not in text
+    assert '" 500' not in web_log and "Internal Server Error" not in web_log, web_log[-3000:]
+
+
+def postgres_binaries() -> Path | None:
+    """The installed PostgreSQL server's bin folder, if any."""
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
