@@ -142,10 +142,15 @@ else:
 # (a worker's 200 threads share DATABASE_POOL_SIZE). SQLite keeps one per thread.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=20)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and DATABASE_POOL_SIZE > 0:
+    from psycopg_pool import ConnectionPool
+
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_SIZE,
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=20.0),
+        # After a PostgreSQL restart the pooled connections are dead: each is checked as it
+        # is handed out (one round trip) and replaced, so no request meets a dead one.
+        "check": ConnectionPool.check_connection,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
 else:

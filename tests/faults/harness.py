@@ -101,3 +101,50 @@ def postgres_binaries() -> Path | None:
         return Path(initdb).resolve().parent
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
+
+
+class PostgresServer:
+    """A PostgreSQL of the test's own (initdb, pg_ctl), on a port of its own, so that it
+    may be restarted: never the shared server. The server refuses to run as root, so
+    under root it runs as the `postgres` user."""
+
+    def __init__(self, folder: Path, binaries: Path):
+        import os
+        import pwd
+
+        self.bin = binaries
+        self.folder = folder
+        self.data = folder / "data"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(folder, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([*self.as_user, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                  "--no-sync", "-E", "UTF8")  # fmt: skip
+
+    def _ctl(self, action: str, *more: str) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "server.log"),
+                  "-o", options, "-w", "-t", "60", action, *more)  # fmt: skip
+
+    def start(self) -> None:
+        self._ctl("start")
+
+    def restart(self) -> None:
+        self._ctl("restart", "-m", "fast")
+
+    def stop(self) -> None:
+        self._ctl("stop", "-m", "immediate")
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def createdb(self, name: str) -> None:
+        self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
