@@ -70,7 +70,7 @@ class _BrokerState:
     def worked(self) -> None:
         if self.backoff:
             log.warning("task broker reachable again: sending the held tasks")
-        self.backoff, self.down_until = 0.0, 0.0
+        self.backoff, self.down_until, self.last_error = 0.0, 0.0, ""
 
     @property
     def down(self) -> bool:
@@ -92,6 +92,20 @@ def put(task: str, *args, countdown: float = 0, queue: str | None = None) -> Out
     if not countdown and settings.OUTBOX_SEND_ON_COMMIT:
         transaction.on_commit(lambda: send_now(message.pk), robust=True)
     return message
+
+
+def put_many(task: str, many: list[tuple]) -> list[OutboxMessage]:
+    """`put` for a batch: one INSERT, and one hand-over after the commit."""
+    if not many:
+        return []
+    now, queue = timezone.now(), settings.CELERY_TASK_DEFAULT_QUEUE
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(task=task, args=list(args), queue=queue, due_at=now) for args in many
+    )
+    if settings.OUTBOX_SEND_ON_COMMIT:
+        ids = [m.pk for m in messages]
+        transaction.on_commit(lambda: all(send_now(pk) for pk in ids), robust=True)
+    return messages
 
 
 def send_now(message_id: int) -> bool:

@@ -113,7 +113,7 @@ def start_lookup(domain: str, budget: str = "") -> bool:
     if not _spend(budget):
         cache.delete(PENDING_PREFIX + domain)
         return False
-    dispatch.queue(dispatch.DETECT_DOMAIN, domain)  # held by the outbox while the broker is away
+    dispatch.send(dispatch.DETECT_DOMAIN, domain)  # held by the outbox while the broker is away
     return True
 
 

@@ -82,7 +82,7 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
 def enqueue(test_id: int) -> bool:
     """Queue the task with the test's id only, through the outbox (in the caller's
     transaction): a broker outage holds it, and the page says so (queueing.py)."""
-    dispatch.queue(dispatch.RUN_CONNECTION_TEST, test_id)
+    dispatch.send(dispatch.RUN_CONNECTION_TEST, test_id)
     return True
 
 

@@ -97,7 +97,7 @@ def mapping_from(data, headers: list[str]) -> dict[str, int]:
 def _send(job_id: int, task: str, *args) -> bool:
     """Queue through the outbox, in the caller's transaction: a broker outage holds the
     task until the broker is back, and the rows wait (their deadline is QUEUE_WAIT)."""
-    dispatch.queue(task, *args)
+    dispatch.send(task, *args)
     return True
 
 

@@ -62,7 +62,7 @@ def _send_safely(alert_id: int) -> None:
 def queue_send(alert_id: int) -> None:
     """From the web process (the fleet's "notify owners"): the worker sends it (queued
     through the outbox, so a broker outage delays it rather than losing it)."""
-    dispatch.queue(SEND_ALERT, alert_id)
+    dispatch.send(SEND_ALERT, alert_id)
 
 
 def _emailed_today(user_id: int) -> int:

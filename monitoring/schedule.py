@@ -95,6 +95,8 @@ def claim_batch(now: datetime, after: tuple | None, batch: int) -> tuple[list[in
                 Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - stale_claim())
             ).update(claimed_at=now)
             ids = list(Health.objects.filter(mailbox_id__in=ids, claimed_at=now).values_list("pk", flat=True))
+            # The claims and their tasks together (the outbox): a claim never lacks its check.
+            dispatch.send_many(RUN_HEALTH_CHECK, [(pk, now.isoformat()) for pk in ids])
     return ids, (picked[-1] if picked else None)
 
 
@@ -104,10 +106,7 @@ def queue_due(now: datetime | None = None, limit: int | None = None) -> int:
     batch = settings.MAIL_HEALTH_BATCH
     cursor, queued = None, 0
     while limit is None or queued < limit:
-        with transaction.atomic():  # the claims and their tasks (the outbox) together
-            ids, cursor = claim_batch(now, cursor, batch)
-            for pk in ids:
-                dispatch.queue(RUN_HEALTH_CHECK, pk, now.isoformat())
+        ids, cursor = claim_batch(now, cursor, batch)
         queued += len(ids)
         if cursor is None:
             break

@@ -77,7 +77,7 @@ def _deliver_safely(delivery_id: int) -> None:
 def enqueue(delivery_id: int, countdown: float = 0) -> None:
     """Through the outbox: the retry is held in the database until its time, not in a
     broker's memory, so a restart or an outage loses none."""
-    dispatch.queue(DELIVER, delivery_id, countdown=countdown)
+    dispatch.send(DELIVER, delivery_id, countdown=countdown)
 
 
 class _Guarded(http.client.HTTPSConnection):

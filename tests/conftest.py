@@ -49,6 +49,17 @@ def probe_settings(settings, pki):
 
 
 @pytest.fixture(autouse=True)
+def broker_state():
+    """Each test starts with the outbox believing the broker up (a test that took it down
+    must not hold the next test's tasks back)."""
+    from core import outbox
+
+    outbox.broker.worked()
+    yield
+    outbox.broker.worked()
+
+
+@pytest.fixture(autouse=True)
 def guard_tripwire():
     """Fail any test in which app code connects somewhere without going through the guard."""
     from tests.tripwire import Tripwire
