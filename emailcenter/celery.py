@@ -1,9 +1,12 @@
 """The Celery application. Tasks live in each app's tasks.py."""
 
+import logging
 import os
+import threading
+import time
 
 from celery import Celery
-from celery.signals import beat_init, worker_init, worker_ready, worker_shutdown
+from celery.signals import beat_embedded_init, beat_init, worker_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emailcenter.settings")
 
@@ -52,3 +55,19 @@ def _start_beat_relay(sender=None, **_) -> None:
 def _stop_relays(**_) -> None:
     while _relays:
         _relays.pop().close()
+
+
+@beat_embedded_init.connect
+def _end_with_the_worker(**_) -> None:
+    """The beat of `worker --beat` is a child process of the worker. Were the worker killed
+    (and `make run` start a new one, with its own beat), it would live on as a second beat
+    and every periodic task would run twice: it ends when its worker is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        logging.getLogger(__name__).warning("beat: its worker %s is gone; ending with it", parent)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="beat-follows-worker", daemon=True).start()
