@@ -93,3 +93,39 @@ def test_tests_queued_while_redis_is_down_run_once_it_is_back(
         web.stop()
         worker.proc.terminate()
         worker.proc.wait(15)
+
+
+def test_redis_leaving_while_a_test_runs_stops_no_worker(
+    test_database_url, pki, tmp_path, settings, user, make_mailbox, raw_server, smtp_server, dovecot, redis
+):
+    from diagnostics import flows
+    from tests.servers.raw import silent
+
+    queue = f"fault-redis-mid-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    settings.OUTBOX_SEND_ON_COMMIT = False  # this process' broker is not the private Redis
+    env = {"REDIS_URL": redis.url, "CELERY_QUEUE": queue}
+    worker = spawn_worker(test_database_url, pki, tmp_path / "worker.log", queue=queue, **env)
+    try:
+        hanging = raw_server(silent)  # the test waits on it until its probe timeout
+        slow = make_mailbox(user, email="slow@example.test", smtp_port=hanging.port, imap_port=hanging.port,
+                            imap_security="none")  # fmt: skip
+        test = flows.start_test(slow)  # the worker's relay hands it over
+        assert wait_for(lambda: ConnectionTest.objects.get(pk=test.pk).status == "running"), worker.log()
+        redis.stop()  # mid-test, its acknowledgement still owed
+        assert wait_for(lambda: final([test.pk])), worker.log()[-3000:]
+        assert_true_state(test)
+        assert test.status == "failed" and test.errors.filter(code="timeout").exists()
+        time.sleep(2)
+        redis.start()
+        good = connecting_mailbox(make_mailbox, user, smtp_server, dovecot, "redismid")
+        after = flows.start_test(good)
+        assert wait_for(lambda: final([after.pk])), worker.log()[-3000:]
+        after.refresh_from_db()
+        assert after.status == "connected"
+        log = worker.log()
+        assert worker.proc.poll() is None and "Unrecoverable error" not in log, log[-3000:]
+        assert_clean([log])
+    finally:
+        worker.proc.terminate()
+        worker.proc.wait(15)
