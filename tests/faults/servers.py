@@ -4,8 +4,9 @@ PostgreSQL on ports of their own, never the shared ones. No Django here."""
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from tests.core import processes
 
 SETTLE = 120.0  # generous: CI runs both tiers side by side on two cores
 
@@ -17,13 +18,8 @@ def free_port() -> int:
 
 
 def wait_for(predicate, seconds: float = SETTLE, every: float = 0.2):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    return None
+    """The predicate's first truthy value, or None: with the fault suite's generous wait."""
+    return processes.wait_for(predicate, seconds, every)
 
 
 class RedisServer:
