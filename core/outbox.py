@@ -47,6 +47,7 @@ held = Signal()
 handed = Signal()
 
 LEASE = timedelta(seconds=30)  # a claim older than this was a relay that died
+WRITER_LEASE = timedelta(seconds=10)  # the writer's own claim, for its send on commit
 KEEP_SENT = timedelta(hours=1)
 BATCH = 100
 
@@ -82,51 +83,56 @@ broker = _BrokerState()
 
 def put(task: str, *args, countdown: float = 0, queue: str | None = None) -> OutboxMessage:
     """Queue a task in the current transaction; it is sent once that commits."""
-    now = timezone.now()
-    message = OutboxMessage.objects.create(
-        task=task,
-        args=list(args),
-        queue=queue or settings.CELERY_TASK_DEFAULT_QUEUE,
-        due_at=now + timedelta(seconds=countdown),
-    )
-    if not countdown and settings.OUTBOX_SEND_ON_COMMIT:
-        transaction.on_commit(lambda: send_now(message.pk), robust=True)
-    return message
+    return _put(task, [args], countdown, queue)[0]
 
 
 def put_many(task: str, many: list[tuple]) -> list[OutboxMessage]:
     """`put` for a batch: one INSERT, and one hand-over after the commit."""
-    if not many:
-        return []
-    now, queue = timezone.now(), settings.CELERY_TASK_DEFAULT_QUEUE
+    return _put(task, many) if many else []
+
+
+def _put(task: str, many: list[tuple], countdown: float = 0, queue: str | None = None) -> list[OutboxMessage]:
+    now = timezone.now()
+    now_too = not countdown and settings.OUTBOX_SEND_ON_COMMIT
     messages = OutboxMessage.objects.bulk_create(
-        OutboxMessage(task=task, args=list(args), queue=queue, due_at=now) for args in many
+        OutboxMessage(
+            task=task,
+            args=list(args),
+            queue=queue or settings.CELERY_TASK_DEFAULT_QUEUE,
+            due_at=now + timedelta(seconds=countdown),
+            # Claimed by this process, which sends it on commit: the relays leave it be
+            # (they cannot see it before the commit anyway) unless the process dies first.
+            claimed_until=now + WRITER_LEASE if now_too else None,
+        )
+        for args in many
     )
-    if settings.OUTBOX_SEND_ON_COMMIT:
-        ids = [m.pk for m in messages]
-        transaction.on_commit(lambda: all(send_now(pk) for pk in ids), robust=True)
+    if now_too:
+        transaction.on_commit(lambda: hand_over(messages), robust=True)
     return messages
 
 
-def send_now(message_id: int) -> bool:
-    """Right after the commit, in the process that wrote it: hand it over unless the
-    broker is known to be down or a relay got to it first."""
-    if broker.down:  # it failed a moment ago: the relay loop sends this once it is back
-        message = OutboxMessage.objects.filter(pk=message_id).first()
-        if message is not None:
+def hand_over(messages: list[OutboxMessage]) -> bool:
+    """Right after the commit, in the process that wrote them: to the broker, unless it
+    refused a moment ago; what it does not take is left to the relays, and said so."""
+    sent, rest, refused = [], [], False
+    for message in messages:
+        if refused or broker.down:
+            rest.append(message)
+        elif _publish(message):
+            sent.append(message)
+        else:
+            refused = True  # _publish held it and said why
+    if sent:
+        _mark_sent(sent, waited=False)
+    if rest:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in rest]).update(claimed_until=None)
+        for message in rest:
             held.send(message.task, args=message.args, error=broker.last_error)
-        return False
-    now = timezone.now()
-    taken = (
-        OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + LEASE)
-    )
-    message = OutboxMessage.objects.filter(pk=message_id).first() if taken else None
-    return message is not None and _send(message, waited=False)
+    return not rest and not refused
 
 
-def _send(message: OutboxMessage, waited: bool) -> bool:
+def _publish(message: OutboxMessage) -> bool:
+    """Hand one message to the broker; on a refusal hold it, say why, and back off."""
     try:
         dispatch.publish(message.task, message.args, queue=message.queue, task_id=f"outbox-{message.pk}")
     except Exception as exc:  # the broker is away: hold it, and say why
@@ -139,11 +145,17 @@ def _send(message: OutboxMessage, waited: bool) -> bool:
         held.send(message.task, args=message.args, error=type(exc).__name__)
         return False
     broker.worked()
-    OutboxMessage.objects.filter(pk=message.pk).update(
+    return True
+
+
+def _mark_sent(messages: list[OutboxMessage], waited: bool) -> None:
+    """One UPDATE for the lot, then the apps hear of each (after the broker has them all,
+    so workers start while the notes are written)."""
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
         sent_at=timezone.now(), claimed_until=None, attempts=F("attempts") + 1
     )
-    handed.send(message.task, args=message.args, waited=waited or message.attempts > 0)
-    return True
+    for message in messages:
+        handed.send(message.task, args=message.args, waited=waited or message.attempts > 0)
 
 
 def _claim(queues: list[str], limit: int) -> list[OutboxMessage]:
@@ -180,14 +192,16 @@ def relay_due(queues: list[str], limit: int = BATCH) -> int:
     ):
         return 0
     claimed = _claim(queues, limit)
-    sent = 0
+    sent = []
     for index, message in enumerate(claimed):
-        if not _send(message, waited=True):
+        if not _publish(message):
             rest = [m.pk for m in claimed[index + 1 :]]
             OutboxMessage.objects.filter(pk__in=rest).update(claimed_until=None)
             break
-        sent += 1
-    return sent
+        sent.append(message)
+    if sent:
+        _mark_sent(sent, waited=True)
+    return len(sent)
 
 
 def held_count(queues: list[str] | None = None) -> tuple[int, float | None]:

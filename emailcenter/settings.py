@@ -316,7 +316,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 # ...and tries again this often at most (Celery's own backoff grows to 30 s).
-BROKER_RECONNECT_MAX_SECONDS = env.float("BROKER_RECONNECT_MAX_SECONDS", default=1.0)
+BROKER_RECONNECT_MAX_SECONDS = env.float("BROKER_RECONNECT_MAX_SECONDS", default=0.5)
 CELERY_WORKER_CONSUMER = "emailcenter.consumer:Consumer"
 
 # --- The outbox (core/outbox.py): every task is written with the row it concerns and
@@ -326,7 +326,7 @@ OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=True)
 OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=0.5)
 # While the broker is away, tries come this often: doubling from the first to the last.
 OUTBOX_RETRY_MIN_SECONDS = env.float("OUTBOX_RETRY_MIN_SECONDS", default=0.25)
-OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=1.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=0.5)
 # Workers and beat write a heartbeat row this often; /healthz/ calls one silent for three
 # times as long dead.
 HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=5.0)
