@@ -215,7 +215,11 @@ def held_count(queues: list[str] | None = None) -> tuple[int, float | None]:
 
 
 def prune() -> int:
-    return OutboxMessage.objects.filter(sent_at__lt=timezone.now() - KEEP_SENT).delete()[0]
+    """Sent rows past KEEP_SENT, and heartbeats of processes silent for a day (a beat
+    names itself by its pid, so each restart adds one)."""
+    now = timezone.now()
+    Heartbeat.objects.filter(beat_at__lt=now - timedelta(days=1)).delete()
+    return OutboxMessage.objects.filter(sent_at__lt=now - KEEP_SENT).delete()[0]
 
 
 def heartbeat(name: str, role: str, started) -> None:
