@@ -43,7 +43,8 @@ database_outage = Outage(log, "Database (outbox relay)")
 # sender=task name; kwargs: args (the task's arguments), error (a short class name: never
 # the broker's URL or reply, which may carry a password).
 held = Signal()
-# sender=task name; kwargs: args, waited (True when it was held or sent by a relay loop).
+# sender=task name; kwargs: batch, a list of (args, waited): waited is True when the task
+# was held, or sent by a relay loop rather than by its writer.
 handed = Signal()
 
 LEASE = timedelta(seconds=30)  # a claim older than this was a relay that died
@@ -154,8 +155,11 @@ def _mark_sent(messages: list[OutboxMessage], waited: bool) -> None:
     OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
         sent_at=timezone.now(), claimed_until=None, attempts=F("attempts") + 1
     )
+    by_task: dict[str, list] = {}
     for message in messages:
-        handed.send(message.task, args=message.args, waited=waited or message.attempts > 0)
+        by_task.setdefault(message.task, []).append(message)
+    for task, batch in by_task.items():  # one note per task: the apps write their rows at once
+        handed.send(task, batch=[(m.args, waited or m.attempts > 0) for m in batch])
 
 
 def _claim(queues: list[str], limit: int) -> list[OutboxMessage]:

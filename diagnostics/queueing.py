@@ -26,23 +26,23 @@ def on_held(sender: str, args, error: str, **_) -> None:
         _publish(test_id)
 
 
-def on_handed(sender: str, args, waited: bool, **_) -> None:
-    test_id = _test_id(args)
-    if sender != dispatch.RUN_CONNECTION_TEST or test_id is None or not waited:
+def on_handed(sender: str, batch: list, **_) -> None:
+    """The deadline of each test that waited starts now: a few UPDATEs for the whole batch."""
+    ids = [_test_id(args) for args, waited in batch if waited]
+    if sender != dispatch.RUN_CONNECTION_TEST or not any(ids):
         return
-    test = (
-        ConnectionTest.objects.filter(pk=test_id, status=ConnectionTest.Status.QUEUED)
-        .filter(Q(held_since__isnull=False) | Q(handed_at__isnull=True))
-        .first()
-    )
-    if test is None:
-        return
-    now = timezone.now()
-    changed = ConnectionTest.objects.filter(pk=test_id, status=ConnectionTest.Status.QUEUED).update(
-        held_since=None, handed_at=now, deadline_at=test.default_deadline()
-    )
-    if changed:
-        _publish(test_id, test.mailbox_id)
+    waiting = ConnectionTest.objects.filter(
+        pk__in=[i for i in ids if i], status=ConnectionTest.Status.QUEUED
+    ).filter(Q(held_since__isnull=False) | Q(handed_at__isnull=True))
+    tests = list(waiting.only("pk", "mailbox_id", "round_trip_requested"))
+    for round_trip in (False, True):
+        alike = [t for t in tests if t.round_trip_requested == round_trip]
+        if alike:
+            ConnectionTest.objects.filter(
+                pk__in=[t.pk for t in alike], status=ConnectionTest.Status.QUEUED
+            ).update(held_since=None, handed_at=timezone.now(), deadline_at=alike[0].default_deadline())
+    if tests:
+        publish_many([topic for t in tests for topic in (f"test-{t.pk}", f"mailbox-{t.mailbox_id}")])
 
 
 def _publish(test_id: int, mailbox_id: int | None = None) -> None:
