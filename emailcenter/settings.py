@@ -274,8 +274,9 @@ if not DEBUG:
 # --- Celery: Redis when REDIS_URL is set, otherwise a broker that needs no server.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # kombu's Redis transport, surviving Redis leaving mid-task (emailcenter/redisbroker.py).
-    CELERY_BROKER_TRANSPORT = "emailcenter.redisbroker:Transport"
+    if REDIS_URL.startswith("redis://"):  # rediss:// and sentinel keep kombu's own transports
+        # kombu's Redis transport, surviving Redis leaving mid-task (emailcenter/redisbroker.py).
+        CELERY_BROKER_TRANSPORT = "emailcenter.redisbroker:Transport"
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
