@@ -17,14 +17,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
-# Web server on 127.0.0.1:8000 plus a Celery worker process; Ctrl-C stops both.
+# Web server on 127.0.0.1:8000 plus a Celery worker process (with beat); Ctrl-C stops both.
 # The web server is uvicorn (ASGI), not runserver: live status streams need ASGI. It
 # restarts on .py and template changes; open streams get 1 s to end, then reconnect.
+# A worker that stops for any reason is started again after 2 s, and says so.
 UVICORN_DEV := --reload --reload-include '*.html' --reload-exclude $(VENV) --lifespan off --timeout-graceful-shutdown 1
 run: migrate
 	@echo "Starting the worker and the web server on http://127.0.0.1:8000/"
 	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m celery -A emailcenter worker --beat --loglevel INFO & worker=$$!; \
+	( trap 'kill $$child 2>/dev/null; wait $$child 2>/dev/null; exit 0' INT TERM; \
+	  while :; do \
+	    $(PY) -m celery -A emailcenter worker --beat --loglevel INFO & child=$$!; \
+	    wait $$child; code=$$?; \
+	    echo "make run: the worker stopped (exit status $$code); starting it again in 2 s" >&2; \
+	    sleep 2; \
+	  done ) & worker=$$!; \
 	$(PY) -m uvicorn emailcenter.asgi:application --host 127.0.0.1 --port 8000 $(UVICORN_DEV)
 
 worker: migrate

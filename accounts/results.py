@@ -371,9 +371,12 @@ def summarize(
         snapshot = test.settings or mailbox.settings_snapshot()
         state = QUEUED if status == "queued" else RUNNING
         # Not announced: the person just asked for it; the outcome is.
-        headline = (
-            "Waiting for a test worker…" if state == QUEUED else "Checking that we can send and receive…"
-        )
+        if state == RUNNING:
+            headline = "Checking that we can send and receive…"
+        elif test.held:  # the outbox holds its task: the broker, not the workers, is the cause
+            headline = "Waiting for the queue…"
+        else:
+            headline = "Waiting for a test worker…"
         lines = progress(test, steps, snapshot, now) if state == RUNNING else []
         return Result(state, headline, progress=lines)
     if status == "connected":

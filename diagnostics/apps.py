@@ -6,6 +6,7 @@ class DiagnosticsConfig(AppConfig):
     verbose_name = "Connection tests"
 
     def ready(self) -> None:
-        from . import live_topics
+        from . import live_topics, queueing
 
         live_topics.register()
+        queueing.connect()

@@ -113,12 +113,7 @@ def start_lookup(domain: str, budget: str = "") -> bool:
     if not _spend(budget):
         cache.delete(PENDING_PREFIX + domain)
         return False
-    try:
-        dispatch.send(dispatch.DETECT_DOMAIN, domain)
-    except Exception:  # broker down: the form still works with typed-in settings
-        log.warning("could not queue autodetection for %s", domain, exc_info=True)
-        cache.delete(PENDING_PREFIX + domain)
-        return False
+    dispatch.send(dispatch.DETECT_DOMAIN, domain)  # held by the outbox while the broker is away
     return True
 
 

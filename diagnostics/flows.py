@@ -23,7 +23,7 @@ from .step_writer import writer
 
 log = logging.getLogger(__name__)
 
-QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
+QUEUE_DOWN = ConnectionTest.WAITING_FOR_QUEUE
 
 
 def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bool = False) -> ConnectionTest:
@@ -64,13 +64,9 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bo
             return test
         test.save()
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)
-        transaction.on_commit(lambda: _queue(test))
+        enqueue(test.pk)  # in this transaction: the test and its task exist together
+        _changed(test)  # queued: another tab on this mailbox's page shows the new test
     return test
-
-
-def _queue(test: ConnectionTest) -> None:
-    enqueue(test.pk)
-    _changed(test)  # queued: another tab on this mailbox's page shows the new test
 
 
 def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
@@ -109,17 +105,15 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
 
 
 def enqueue(test_id: int) -> bool:
-    """Send the task with the test's id only; a broker outage leaves a clear message."""
-    try:
-        dispatch.send(dispatch.RUN_CONNECTION_TEST, test_id)
-    except Exception:  # the broker is down or unreachable: keep the page working
-        log.warning("could not enqueue connection test %s", test_id, exc_info=True)
-        ConnectionTest.objects.filter(pk=test_id).update(message=QUEUE_DOWN)
-        return False
+    """Queue the task with the test's id only, through the outbox (in the caller's
+    transaction): a broker outage holds it, and the page says so (queueing.py)."""
+    dispatch.send(dispatch.RUN_CONNECTION_TEST, test_id)
     return True
 
 
 def _claim(test_id: int) -> ConnectionTest | None:
+    """Take a queued test for this worker; None when it is under way or final already
+    (a task delivered twice runs once)."""
     with transaction.atomic():
         test = (
             ConnectionTest.objects.select_for_update()
@@ -129,12 +123,65 @@ def _claim(test_id: int) -> ConnectionTest | None:
         )
         if test is None:
             return None
+        if test.held:  # the relay's note that it was handed over may still be on its way
+            test.held_since, test.handed_at = None, timezone.now()
+            test.deadline_at = test.default_deadline()
+        elif test.overdue:
+            # The page has shown it failed ("no worker finished"): that stays true, and
+            # this run is recorded as a new attempt rather than changing it.
+            _finish(test, ConnectionTest.Status.FAILED, "", [_reaped()])
+            return _new_attempt(test)
         test.status = ConnectionTest.Status.RUNNING
         test.started_at = timezone.now()
         test.message = ""
-        test.save(update_fields=["status", "started_at", "message"])
+        test.save(update_fields=["status", "started_at", "message", "held_since", "handed_at", "deadline_at"])
         _changed(test, mailbox_too=False)
     return test
+
+
+def _new_attempt(earlier: ConnectionTest, **fields) -> ConnectionTest:
+    attempt = ConnectionTest(
+        mailbox=earlier.mailbox,
+        settings=earlier.settings,
+        provider_id=earlier.provider_id,
+        round_trip_requested=earlier.round_trip_requested,
+        retry_of=earlier,
+        status=ConnectionTest.Status.RUNNING,
+        started_at=timezone.now(),
+    )
+    attempt.deadline_at = attempt.default_deadline()
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    attempt.save()
+    Mailbox.objects.filter(pk=earlier.mailbox_id).update(status=Mailbox.Status.TESTING)
+    log.warning("test %s ran after it was shown failed: recorded as test %s", earlier.pk, attempt.pk)
+    _changed(attempt)
+    return attempt
+
+
+def _reaped() -> ErrorReport:
+    return ErrorReport(errors.TIMEOUT, "worker", REAPED, reason="stuck")
+
+
+def _record(test: ConnectionTest, diagnosis, fields: list[str]) -> ConnectionTest | None:
+    """Store a finished run's verdict: on its test, or, when that test was shown failed
+    meanwhile (reaped, or past its deadline), on a new attempt, so no page changes its
+    mind. Returns the test that holds the verdict (None: the mailbox was deleted)."""
+    with transaction.atomic():
+        current = ConnectionTest.objects.select_for_update().filter(pk=test.pk).first()
+        if current is None:
+            return None  # the mailbox was deleted while it ran
+        if current.status not in ConnectionTest.FINAL and not current.overdue:
+            _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors, fields=tuple(fields))
+            return test
+        if current.status not in ConnectionTest.FINAL:
+            current.mailbox = test.mailbox
+            _finish(current, ConnectionTest.Status.FAILED, "", [_reaped()])
+        attempt = _new_attempt(test, **{name: getattr(test, name) for name in fields})
+        attempt.started_at = test.started_at
+        attempt.save(update_fields=["started_at"])
+        _finish(attempt, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
+        return attempt
 
 
 def _finish(
@@ -210,15 +257,9 @@ def execute_test(test_id: int) -> None:
     test.folders = diagnosis.folders
     round_trip = test.round_trip_requested and diagnosis.status == CONNECTED
     fields = deliverability.store_verdict(test, diagnosis, checks, round_trip)
-    _finish(
-        test,
-        diagnosis.status,
-        diagnosis.sent_folder,
-        diagnosis.errors,
-        fields=("transcript", "folders", *fields),
-    )
-    if test.checks_until is not None:
-        _after_verdict(test, checks, diagnosis, smtp, imap, password, steps)
+    holder = _record(test, diagnosis, ["transcript", "folders", *fields])
+    if holder is not None and holder.checks_until is not None:
+        _after_verdict(holder, checks, diagnosis, smtp, imap, password, steps)
     del password
 
 
@@ -304,6 +345,7 @@ def reap_stuck_tests() -> int:
     stuck = ConnectionTest.objects.filter(
         status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING],
         deadline_at__lt=timezone.now(),
+        held_since__isnull=True,  # held by the outbox: its deadline has not started
     ).select_related("mailbox")
     count = 0
     for test in stuck:
@@ -312,8 +354,7 @@ def reap_stuck_tests() -> int:
             if fresh is None:
                 continue
             fresh.mailbox = test.mailbox
-            report = ErrorReport(errors.TIMEOUT, "worker", REAPED, reason="stuck")
-            _finish(fresh, ConnectionTest.Status.FAILED, "", [report])
+            _finish(fresh, ConnectionTest.Status.FAILED, "", [_reaped()])
             count += 1
     count += _reap_stuck_checks()
     if count:

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .net import errors
@@ -49,6 +50,16 @@ class ConnectionTest(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
+    # Set while the outbox holds the test's task (the broker could not take it): the
+    # deadline has not started, and the page says the test waits for the queue and why.
+    held_since = models.DateTimeField(null=True, blank=True)
+    # When a held task finally reached the broker (its deadline counts from then).
+    handed_at = models.DateTimeField(null=True, blank=True)
+    # A result that came after this test's attempt had been shown as failed is recorded
+    # as a new attempt, pointing back here, rather than changing what was shown.
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="later_attempts"
+    )
     # The verification (issue 13): capabilities with every test; the round trip when asked for
     # (the first test of a mailbox asks by default); the sender domain's DNS and the tracking CNAME.
     round_trip_requested = models.BooleanField(default=False)
@@ -82,11 +93,21 @@ class ConnectionTest(models.Model):
     NO_WORKER = (
         "No worker finished this test in time. The test workers may be down; run the test again later."
     )
+    # Shown while the outbox holds the test: the broker is the cause, not the workers.
+    WAITING_FOR_QUEUE = (
+        "Waiting for the queue: the task broker cannot be reached right now. The test will "
+        "start by itself as soon as it is back; you can leave this page."
+    )
+
+    @property
+    def held(self) -> bool:
+        return self.status == self.Status.QUEUED and self.held_since is not None
 
     @property
     def overdue(self) -> bool:
         return (
             self.status not in self.FINAL
+            and not self.held
             and self.deadline_at is not None
             and self.deadline_at < timezone.now()
         )
@@ -101,7 +122,9 @@ class ConnectionTest(models.Model):
 
     @property
     def status_message(self) -> str:
-        return self.NO_WORKER if self.overdue else self.message
+        if self.held:
+            return gettext(self.WAITING_FOR_QUEUE)
+        return gettext(self.NO_WORKER) if self.overdue else self.message
 
     @property
     def is_final(self) -> bool:
@@ -116,7 +139,8 @@ class ConnectionTest(models.Model):
         return (
             self.status == self.Status.QUEUED
             and not self.overdue
-            and timezone.now() - self.created_at > self.WAITING_NOTICE_AFTER
+            and not self.held
+            and timezone.now() - (self.handed_at or self.created_at) > self.WAITING_NOTICE_AFTER
         )
 
     @property
@@ -147,10 +171,10 @@ class ConnectionTest(models.Model):
         "no worker yet" notice, the deadline), so that a page waiting on it re-reads then."""
         if self.status in self.FINAL and self.checks_until is not None:
             return [self.checks_until]
-        if self.status in self.FINAL or self.deadline_at is None:
-            return []
+        if self.status in self.FINAL or self.deadline_at is None or self.held:
+            return []  # a held test changes when the relay hands it over, which publishes
         if self.status == self.Status.QUEUED:
-            return [self.created_at + self.WAITING_NOTICE_AFTER, self.deadline_at]
+            return [(self.handed_at or self.created_at) + self.WAITING_NOTICE_AFTER, self.deadline_at]
         return [self.deadline_at]
 
     def default_deadline(self):

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from live.publish import publish
 
@@ -20,6 +21,13 @@ _HARD_LIMIT = settings.MAIL_PROBE_DEADLINE + round_trip_budget() + 30
     soft_time_limit=_SOFT_LIMIT,
     time_limit=_HARD_LIMIT,
     ignore_result=True,
+    # The database locked or restarting when the test is taken: try again (the claim
+    # runs a test once; a test past its deadline by then becomes a new attempt).
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=1,
+    retry_backoff_max=10,
+    retry_jitter=False,
+    max_retries=None,
 )
 def run_connection_test(test_id: int) -> None:
     flows.execute_test(test_id)

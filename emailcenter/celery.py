@@ -1,9 +1,12 @@
 """The Celery application. Tasks live in each app's tasks.py."""
 
+import logging
 import os
+import threading
+import time
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_embedded_init, beat_init, worker_init, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "emailcenter.settings")
 
@@ -26,3 +29,45 @@ def _keep_connections(**_) -> None:
     database = connections.settings["default"]
     if "pool" not in database.get("OPTIONS", {}) and "CONN_MAX_AGE" not in os.environ:
         database["CONN_MAX_AGE"] = settings.WORKER_CONN_MAX_AGE
+
+
+_relays: list = []
+
+
+@worker_ready.connect
+def _start_worker_relay(sender=None, **_) -> None:
+    """Each worker relays the held tasks of the queues it consumes, and beats."""
+    from core.outbox import Relay
+
+    queues = sorted(sender.app.amqp.queues.consume_from or [sender.app.conf.task_default_queue])
+    _relays.append(Relay("worker", queues, name=f"worker {sender.hostname}").start())
+
+
+@beat_init.connect
+def _start_beat_relay(sender=None, **_) -> None:
+    """Beat relays the default queue too, so held tasks go out with no worker running."""
+    from core.outbox import Relay
+
+    _relays.append(Relay("beat", [app.conf.task_default_queue]).start())
+
+
+@worker_shutdown.connect
+def _stop_relays(**_) -> None:
+    while _relays:
+        _relays.pop().close()
+
+
+@beat_embedded_init.connect
+def _end_with_the_worker(**_) -> None:
+    """The beat of `worker --beat` is a child process of the worker. Were the worker killed
+    (and `make run` start a new one, with its own beat), it would live on as a second beat
+    and every periodic task would run twice: it ends when its worker is gone."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        logging.getLogger(__name__).warning("beat: its worker %s is gone; ending with it", parent)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="beat-follows-worker", daemon=True).start()

@@ -13,8 +13,15 @@ consumer waits on inotify instead: the rename wakes it at once, and an idle work
 at the folder once a second (BACKSTOP) rather than 50 times. A missed wake-up (a
 message not renamed into place, an overflowing inotify queue) costs at most that
 second, never a message; without inotify the consumer polls as kombu's does.
+
+The folder itself may fail: removed, replaced by a file, made unreadable. kombu lets
+the OSError out of its read, which stops the worker for good ("Unrecoverable error:
+NotADirectoryError"). Here a read that fails is logged (once a minute), a missing
+folder is made again, and the worker keeps looking, with the doorbell set up anew on
+the folder that is there once it works again.
 """
 
+import contextlib
 import logging
 import os
 import uuid
@@ -26,11 +33,22 @@ from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
+from core.outage import Outage
+
 log = logging.getLogger(__name__)
+folder_outage = Outage(log, "File broker folder")
 BACKSTOP = 1.0  # seconds: the longest wait for a doorbell that did not ring
 
 
+def _remake(folder: str) -> None:
+    """A folder that is gone is made again; one replaced by a file is left for its owner."""
+    with contextlib.suppress(OSError):
+        os.makedirs(folder, exist_ok=True)
+
+
 class Channel(filesystem.Channel):
+    _faulty = False
+
     def _put(self, queue, payload, **kwargs):
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         final = os.path.join(self.data_folder_out, name)
@@ -40,7 +58,23 @@ class Channel(filesystem.Channel):
                 f.write(str_to_bytes(dumps(payload)))
             os.replace(partial, final)
         except OSError as exc:
+            _remake(self.data_folder_out)
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _get(self, queue):
+        try:
+            payload = super()._get(queue)
+        except OSError as exc:  # the folder is gone, a file, or unreadable: wait for it
+            folder_outage.report(exc)
+            _remake(self.data_folder_in)
+            self._faulty = True
+            self.connection.forget_doorbell()
+            raise Empty() from None
+        if self._faulty:
+            log.warning("file broker folder readable again: %s", self.data_folder_in)
+            self._faulty = False
+            self.connection.forget_doorbell()
+        return payload
 
 
 class Doorbell:
@@ -99,8 +133,12 @@ class Transport(filesystem.Transport):
             self._doorbell = Doorbell(self.client.transport_options.get("data_folder_in") or ".")
         return self._doorbell
 
-    def close_connection(self, connection):
+    def forget_doorbell(self) -> None:
+        """The watched folder may be another one now: watch afresh on the next wait."""
         if self._doorbell is not None:
             self._doorbell.close()
             self._doorbell = None
+
+    def close_connection(self, connection):
+        self.forget_doorbell()
         super().close_connection(connection)

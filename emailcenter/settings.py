@@ -143,10 +143,15 @@ else:
 # (a worker's 200 threads share DATABASE_POOL_SIZE). SQLite keeps one per thread.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=20)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" and DATABASE_POOL_SIZE > 0:
+    from psycopg_pool import ConnectionPool
+
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": DATABASE_POOL_SIZE,
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=20.0),
+        # After a PostgreSQL restart the pooled connections are dead: each is checked as it
+        # is handed out (one round trip) and replaced, so no request meets a dead one.
+        "check": ConnectionPool.check_connection,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
 else:
@@ -270,6 +275,9 @@ if not DEBUG:
 # --- Celery: Redis when REDIS_URL is set, otherwise a broker that needs no server.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    if REDIS_URL.startswith("redis://"):  # rediss:// and sentinel keep kombu's own transports
+        # kombu's Redis transport, surviving Redis leaving mid-task (emailcenter/redisbroker.py).
+        CELERY_BROKER_TRANSPORT = "emailcenter.redisbroker:Transport"
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -305,6 +313,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when the broker is down.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# A worker that loses the broker (Redis restarting) reconnects for as long as it takes,
+# never giving up for good.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# ...and tries again this often at most (Celery's own backoff grows to 30 s).
+BROKER_RECONNECT_MAX_SECONDS = env.float("BROKER_RECONNECT_MAX_SECONDS", default=0.5)
+CELERY_WORKER_CONSUMER = "emailcenter.consumer:Consumer"
+
+# --- The outbox (core/outbox.py): every task is written with the row it concerns and
+# handed to the broker on commit; what the broker could not take is held and sent again.
+OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=True)
+# How often each worker's and beat's relay looks for held tasks (seconds).
+OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=0.5)
+# While the broker is away, tries come this often: doubling from the first to the last.
+OUTBOX_RETRY_MIN_SECONDS = env.float("OUTBOX_RETRY_MIN_SECONDS", default=0.25)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=0.5)
+# Workers and beat write a heartbeat row this often; /healthz/ calls one silent for three
+# times as long dead.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=5.0)
 
 # --- Mailbox probes (the documented environment contract).
 MAIL_PROBE_TIMEOUT = env.float("MAIL_PROBE_TIMEOUT", default=10.0)

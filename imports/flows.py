@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 CHECK_JOB = "imports.tasks.check_job"
 TEST_ROWS = "imports.tasks.test_rows"
-QUEUE_DOWN = "The test queue is unavailable right now; check again in a minute."
 # Queued rows may wait behind other imports; a row being tested has the probes' deadline.
 QUEUE_WAIT = timedelta(minutes=10)
 
@@ -82,7 +81,7 @@ def apply_mapping(job: ImportJob, mapping: dict[str, int]) -> None:
         locked.mapping = mapping
         locked.status = ImportJob.Status.CHECKING
         locked.save(update_fields=["mapping", "status"])
-        transaction.on_commit(lambda: _send(job.pk, CHECK_JOB, job.pk))
+        _send(job.pk, CHECK_JOB, job.pk)
 
 
 def mapping_from(data, headers: list[str]) -> dict[str, int]:
@@ -96,15 +95,9 @@ def mapping_from(data, headers: list[str]) -> dict[str, int]:
 
 
 def _send(job_id: int, task: str, *args) -> bool:
-    try:
-        dispatch.send(task, *args)
-    except Exception:  # the broker is down: rows show it when their deadline passes
-        log.warning("import %s: could not queue %s", job_id, task, exc_info=True)
-        ImportRow.objects.filter(job_id=job_id, state=R.QUEUED).update(
-            state=R.FAILED, code=errors.UNKNOWN, reason="queue_down", message=QUEUE_DOWN, fix="Check again."
-        )
-        publish(f"import-{job_id}")
-        return False
+    """Queue through the outbox, in the caller's transaction: a broker outage holds the
+    task until the broker is back, and the rows wait (their deadline is QUEUE_WAIT)."""
+    dispatch.send(task, *args)
     return True
 
 
@@ -233,7 +226,7 @@ def recheck(job: ImportJob) -> int:
             tested_at=None,
         )
         if count:
-            transaction.on_commit(lambda: _send(job.pk, CHECK_JOB, job.pk))
+            _send(job.pk, CHECK_JOB, job.pk)
     publish(f"import-{job.pk}")
     return count
 

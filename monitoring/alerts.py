@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import dispatch
 from diagnostics.net import errors
 
 from . import state, webhooks
@@ -60,14 +61,9 @@ def _send_safely(alert_id: int) -> None:
 
 
 def queue_send(alert_id: int) -> None:
-    """From the web process (the fleet's "notify owners"): the worker sends it."""
-    from celery import current_app
-
-    try:
-        current_app.send_task(SEND_ALERT, args=(alert_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
-    except Exception:  # the broker is down: the digest picks it up
-        log.warning("could not queue alert %s", alert_id, exc_info=True)
-        Alert.objects.filter(pk=alert_id).update(skipped="digest")
+    """From the web process (the fleet's "notify owners"): the worker sends it (queued
+    through the outbox, so a broker outage delays it rather than losing it)."""
+    dispatch.send(SEND_ALERT, alert_id)
 
 
 def _emailed_today(user_id: int) -> int:

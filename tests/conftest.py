@@ -63,6 +63,17 @@ def fresh_refused_passwords(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def broker_state():
+    """Each test starts with the outbox believing the broker up (a test that took it down
+    must not hold the next test's tasks back)."""
+    from core import outbox
+
+    outbox.broker.worked()
+    yield
+    outbox.broker.worked()
+
+
+@pytest.fixture(autouse=True)
 def guard_tripwire():
     """Fail any test in which app code connects somewhere without going through the guard."""
     from tests.tripwire import Tripwire
@@ -177,9 +188,12 @@ def app_env(database_url: str, pki, queue: str = TEST_QUEUE) -> dict[str, str]:
     return env
 
 
-def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE) -> WorkerProcess:
+def spawn_worker(
+    database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE, **env_overrides: str
+) -> WorkerProcess:
     """Start a real `celery worker` process on the test database and wait until it is ready."""
-    env = app_env(database_url, pki, queue)
+    env = {**app_env(database_url, pki, queue), **env_overrides}
+    started = log_path.read_text(errors="replace").count(" ready.") if log_path.exists() else 0
     command = [
         sys.executable,
         "-m",
@@ -201,11 +215,11 @@ def spawn_worker(database_url: str, pki, log_path: Path, queue: str = TEST_QUEUE
         "--hostname",
         f"{queue}@%h",
     ]
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab") as log:  # appended: a restarted worker keeps the first one's lines
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = WorkerProcess(proc, log_path)
     deadline = time.monotonic() + 60
-    while " ready." not in worker.log():
+    while worker.log().count(" ready.") <= started:
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the Celery worker did not start:\n{worker.log()[-3000:]}")

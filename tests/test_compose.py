@@ -91,6 +91,19 @@ def test_migrations_run_once_before_web_worker_and_beat_start():
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
+@pytest.mark.parametrize("name", ["web", "worker", "beat", "redis", "postgres"])
+def test_every_long_running_service_is_started_again_when_it_stops(name):
+    """A worker or beat that dies (or a database that restarts) comes back by itself;
+    only `docker compose stop` keeps one down."""
+    assert SERVICES[name]["restart"] in ("always", "unless-stopped")
+
+
+def test_the_health_endpoint_exists_for_operators():
+    from django.urls import resolve
+
+    assert resolve("/healthz/").url_name == "healthz"
+
+
 def _dockerfile() -> list[tuple[str, str]]:
     """(instruction, arguments) per Dockerfile line, continuation lines joined."""
     text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())

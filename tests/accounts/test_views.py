@@ -4,6 +4,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Mailbox
+from core.dispatch import RUN_CONNECTION_TEST
+from core.models import OutboxMessage
 from diagnostics.models import ConnectionTest
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +61,10 @@ def test_it_saves_the_mailbox_encrypted_and_queues_one_test(
     assert response["Location"] == reverse("mailbox_detail", args=[mailbox.pk])
     assert SECRET not in mailbox.password_encrypted
     assert mailbox.get_password() == SECRET
-    assert mailbox.tests.count() == 1 and len(callbacks) == 1
+    test = mailbox.tests.get()
+    # One task, in the outbox, written in the same transaction; sent once it commits.
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [(RUN_CONNECTION_TEST, [test.pk])]
+    assert callbacks, "the hand-over to the broker waits for the commit"
     assert mailbox.status == Mailbox.Status.TESTING
 
 
