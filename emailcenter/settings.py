@@ -5,6 +5,7 @@ nothing set: SQLite and a file-system Celery broker under var/. Production
 (DEBUG=0) refuses to start without SECRET_KEY and CREDENTIALS_KEYS.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -60,6 +61,10 @@ if not CREDENTIALS_KEYS:
     CREDENTIALS_KEYS = [_development_secret("credentials.key", lambda: Fernet.generate_key().decode())]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; empty: nobody's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo fails at start-up, not per request
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -80,6 +85,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (the sign-in throttle, logs) sees the client's address.
+    "emailcenter.proxies.forwarded_client",
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise, async-capable: under ASGI a sync-only middleware would put every
     # request, and every live stream, through a thread.
