@@ -10,6 +10,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 
 from core import limits
 from core.roles import landing_url
@@ -25,6 +26,7 @@ RESETS_PER_IP = 10
 RESET_WINDOW = 3600
 
 
+@sensitive_post_parameters("password1", "password2")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(landing_url(request.user))

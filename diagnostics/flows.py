@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from core import dispatch, limits
@@ -145,6 +146,7 @@ def _finish(
         Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
 
 
+@sensitive_variables("password")
 def execute_test(test_id: int) -> None:
     """Run a queued test, writing each step as it happens."""
     test = _claim(test_id)

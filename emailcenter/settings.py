@@ -99,9 +99,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A locked or unreachable database: a 503 page that keeps the form, not a 500.
+    "emailcenter.unavailable.DatabaseUnavailableMiddleware",
     # Innermost: it sees login_required's redirect before anything else does.
     "emailcenter.signed_out.signed_out_htmx",
 ]
+# Error pages and reports never show a password, token or secret, under DEBUG too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "emailcenter.reporting.SecretsFilter"
 
 ROOT_URLCONF = "emailcenter.urls"
 WSGI_APPLICATION = "emailcenter.wsgi.application"

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from live import page as live_page
@@ -27,6 +28,7 @@ def _limits() -> dict:
     return {"max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES / 1e6}
 
 
+@sensitive_post_parameters()
 @csrf_exempt  # the upload handler must be set before anything reads the body (CSRF checked below)
 @login_required
 def import_new(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
+from core.ids import as_id
 
 from . import client, connect, providers
 from .removal import revoke_quietly
@@ -34,7 +35,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
         return render(request, "mailauth/not_configured.html", {"provider": found})
     mailbox = None
     if request.GET.get("mailbox"):
-        mailbox = get_object_or_404(Mailbox, pk=request.GET["mailbox"], user=request.user)
+        mailbox = get_object_or_404(Mailbox, pk=as_id(request.GET["mailbox"]), user=request.user)
     typed = request.GET.get("email", "")[:254].strip()
     try:
         return connect.begin(request, found, typed=typed, mailbox=mailbox)

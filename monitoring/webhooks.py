@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from diagnostics.config import probe_config
 from diagnostics.net import guard
@@ -40,6 +41,7 @@ class WebhookRefused(Exception):
     """The URL may not be called (private address, port, scheme); never retried."""
 
 
+@sensitive_variables()
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
@@ -104,6 +106,7 @@ class _Guarded(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=name) if self.use_tls else sock
 
 
+@sensitive_variables()
 def post(url: str, body: bytes, secret: str) -> int:
     """POST the signed body; the HTTP status. Raises WebhookRefused or OSError."""
     parts = urlsplit(url)
@@ -129,6 +132,7 @@ def post(url: str, body: bytes, secret: str) -> int:
         conn.close()
 
 
+@sensitive_variables()
 def deliver(delivery_id: int) -> str:
     """One attempt: "delivered", "retry", "refused" or "given_up"."""
     delivery = WebhookDelivery.objects.filter(
