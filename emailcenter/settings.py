@@ -434,6 +434,10 @@ CELERY_BEAT_SCHEDULE["health-daily"] = {
 INSTALLED_APPS += ["imports"]
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Enforced while reading: a row with more columns ends the read; a longer cell is cut one
+# character past this (every column's own limit is lower, so its row is refused by name).
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=2000)
 # Rows per worker task; a task tests its rows at the same time.
 IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=25)
 # An unfinished import (and every row's encrypted password) is deleted after this long.

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from live import page as live_page
 
 from . import checking, columns, csvfile, export, flows
+from . import mapping as mapping_page
 from . import rows as R
 from .models import ImportJob
 from .uploads import CappedMemoryUpload
@@ -25,7 +26,11 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _limits() -> dict:
-    return {"max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES / 1e6}
+    return {
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_mb": settings.IMPORT_MAX_BYTES / 1e6,
+        "max_columns": settings.IMPORT_MAX_COLUMNS,
+    }
 
 
 @sensitive_post_parameters()
@@ -35,6 +40,10 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.upload_handlers = [CappedMemoryUpload(request, settings.IMPORT_MAX_BYTES)]
     return _import_new(request)
+
+
+def _refused_parts(request: HttpRequest) -> list[str]:
+    return [name for handler in request.upload_handlers for name in getattr(handler, "refused", ())]
 
 
 @csrf_protect
@@ -47,6 +56,9 @@ def _import_new(request: HttpRequest) -> HttpResponse:
         pasted = request.POST.get("pasted", "")
     except RequestDataTooBig:
         ctx["problem"] = "The pasted text is too large to paste; save it as a .csv file and upload that."
+        return render(request, "imports/new.html", ctx, status=400)
+    if _refused_parts(request):
+        ctx["problem"] = "Send one CSV file, in the file field; nothing else was read."
         return render(request, "imports/new.html", ctx, status=400)
     if upload is not None and getattr(upload, "too_big", False):
         ctx["problem"] = str(csvfile.too_big(upload.size, settings.IMPORT_MAX_BYTES))
@@ -93,12 +105,7 @@ def _rows_context(job: ImportJob) -> dict:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if job.status == ImportJob.Status.MAPPING:
-        fields = [
-            {"name": name, "label": columns.LABELS[name], "chosen": job.mapping.get(name)}
-            for name in columns.FIELDS
-        ]
-        ctx = {"job": job, "fields": fields, "row_count": job.rows.count(), "problem": ""}
-        return render(request, "imports/mapping.html", ctx)
+        return render(request, "imports/mapping.html", mapping_page.context(job))
     return render(request, "imports/job.html", _rows_context(job))
 
 
@@ -110,11 +117,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         flows.apply_mapping(job, mapping)
     except csvfile.FileProblem as problem:
-        fields = [
-            {"name": name, "label": columns.LABELS[name], "chosen": mapping.get(name)}
-            for name in columns.FIELDS
-        ]
-        ctx = {"job": job, "fields": fields, "row_count": job.rows.count(), "problem": str(problem)}
+        ctx = mapping_page.context(job, mapping, str(problem))
         return render(request, "imports/mapping.html", ctx, status=400)
     return redirect("import_detail", pk=job.pk)
 
