@@ -438,6 +438,15 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
 # character past this (every column's own limit is lower, so its row is refused by name).
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
 IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=2000)
+
+# --- Bounded input: what any request body may hold (README, "Bounded input").
+# Form fields (not files) at most 2.5 MB and 1,000 fields: Django's defaults, stated here.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# A whole body, refused as it arrives past this: room for the largest legitimate one
+# (a support message with its screenshots), and 1 MB for the form around it.
+_LARGEST_BODY = max(IMPORT_MAX_BYTES, SUPPORT_SCREENSHOTS_PER_UPLOAD * SUPPORT_SCREENSHOT_MAX_BYTES)
+WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=_LARGEST_BODY + 1024 * 1024)
 # Rows per worker task; a task tests its rows at the same time.
 IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=25)
 # An unfinished import (and every row's encrypted password) is deleted after this long.
