@@ -77,7 +77,7 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_counter(client, user, se
 
 
 def _sign_in_over_http(base: str, username: str, forwarded: str) -> str:
-    with httpx.Client(base_url=base, headers={"X-Forwarded-For": forwarded}) as http:
+    with httpx.Client(base_url=base, headers={"X-Forwarded-For": forwarded}, timeout=60) as http:
         form = http.get("/login/").text
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
         answer = http.post(
