@@ -20,7 +20,7 @@ def web(test_database_url, pki, tmp_path):
 
 
 def test_a_declared_body_over_the_cap_is_refused_before_it_is_read(web):
-    answer = httpx.post(f"{web.url}/login/", content=b"x" * (CAP + 1))
+    answer = httpx.post(f"{web.url}/login/", content=b"x" * (CAP + 1), timeout=60)
     assert answer.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
     assert "too large" in answer.text
 
@@ -42,5 +42,5 @@ def test_a_chunked_body_that_grows_past_the_cap_is_cut_off(web):
 
 
 def test_a_body_under_the_cap_reaches_the_view(web):
-    answer = httpx.post(f"{web.url}/login/", data={"username": "x", "password": "y" * 1000})
+    answer = httpx.post(f"{web.url}/login/", data={"username": "x", "password": "y" * 1000}, timeout=60)
     assert answer.status_code == HTTPStatus.FORBIDDEN  # the view's CSRF check, not the cap
