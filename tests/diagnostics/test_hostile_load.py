@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.diagnostics.test_hostile import DEADLINE, _codes, _measure
+from tests.diagnostics.test_hostile import DEADLINE, _codes, run_against
 from tests.servers.raw import flood, silent, wait_for_close
 
 SPINNERS = 2  # the machine's cores (the CI runner and this one have two)
@@ -33,9 +33,7 @@ def drip_lines(line: bytes, interval: float):
 
 @pytest.fixture(scope="module")
 def busy_cores():
-    spinners = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(SPINNERS)
-    ]
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(SPINNERS)]
     yield
     for spinner in spinners:
         spinner.kill()
@@ -59,12 +57,7 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_hostile_servers_end_in_time_with_both_cores_busy(pki, raw_server, busy_cores, case, tmp_path):
     protocol, handler, expected = CASES[case]
-    server = raw_server(handler)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    smtp_port, imap_port = (server.port, closed) if protocol == "smtp" else (closed, server.port)
-    result, seconds, _ = _measure(pki, smtp_port, imap_port, tmp_path)
+    result, seconds, _ = run_against(pki, raw_server, protocol, handler, tmp_path)
     print(f"\nHOSTILE UNDER LOAD {case}: {seconds:.2f}s")
     assert _codes(result, protocol) <= expected and _codes(result, protocol), result["errors"]
     assert seconds < DEADLINE + 1, f"{case} took {seconds:.2f}s with both cores busy"

@@ -12,23 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Mailbox
-
-SECRET = "Typed-Pässword-7Q"
-
-
-def _form(**overrides):
-    return {
-        "email": "carol@example.test",
-        "password": SECRET,
-        "username": "",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": "2525",
-        "smtp_security": "starttls",
-        "imap_host": "127.0.0.1",
-        "imap_port": "1143",
-        "imap_security": "ssl",
-        **overrides,
-    }
+from tests.accounts.test_views import SECRET, _form
 
 
 @pytest.mark.django_db
