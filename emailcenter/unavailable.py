@@ -11,7 +11,9 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 from django.views.defaults import server_error as plain_server_error
 
@@ -38,16 +40,18 @@ def _kept_fields(request) -> tuple[list[tuple[str, str]], list[str]]:
 
 
 def unavailable_page(request):
-    """The 503 page for `request`; reads nothing from the database."""
+    """The 503 page for `request`; reads nothing from the database, so it is rendered
+    without the request's context processors (some read it: the health banner)."""
     kept, secret = _kept_fields(request) if request.method == "POST" else ([], [])
     context = {
+        "csrf_token": get_token(request),
         "retry_after": RETRY_AFTER_SECONDS,
         "action": request.get_full_path(),
         "kept": kept,
         "secret": secret,
         "is_post": request.method == "POST",
     }
-    response = render(request, "503.html", context, status=503)
+    response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response

@@ -4,6 +4,7 @@ the password), and no error page or log shows a password, under DEBUG too."""
 import contextlib
 import logging
 import re
+import socket
 import sqlite3
 from http import HTTPStatus
 
@@ -126,3 +127,42 @@ def test_an_error_page_under_debug_shows_no_password(
     page = response.content.decode()
     assert "something broke after the form was read" in page  # the debug page, with its frames
     assert secret not in page and secret not in caplog.text
+
+
+@contextlib.contextmanager
+def _unreachable():
+    """The database cannot be opened at all: a missing folder for SQLite, a closed port
+    for PostgreSQL (its pool emptied first, so that no connection is left to reuse)."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "postgresql":
+        connection.close_pool()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            connection.settings_dict["PORT"] = probe.getsockname()[1]
+        connection.settings_dict["OPTIONS"] = {**saved["OPTIONS"], "connect_timeout": 2}
+        if "pool" in saved["OPTIONS"]:
+            connection.settings_dict["OPTIONS"]["pool"] = {**saved["OPTIONS"]["pool"], "timeout": 2}
+    else:
+        connection.settings_dict["NAME"] = "/nonexistent-folder/db.sqlite3"
+    try:
+        yield
+    finally:
+        connection.close()
+        if connection.vendor == "postgresql":
+            connection.close_pool()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_database_gives_a_503_on_every_tier(client_a):
+    client_a.get(reverse("mailbox_new"))
+    client_a.raise_request_exception = False
+    with _unreachable():
+        page = client_a.get(reverse("mailbox_list"))
+        posted = client_a.post(reverse("mailbox_new"), _form())
+    assert page.status_code == posted.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert page["Retry-After"] == posted["Retry-After"] == "5"
+    body = posted.content.decode()
+    assert 'value="carol@example.test"' in body and SECRET not in body
