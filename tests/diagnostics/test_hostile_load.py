@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.diagnostics.fakes import FakeIMAP
 from tests.diagnostics.test_hostile import DEADLINE, _codes, run_against
 from tests.servers.raw import flood, silent, wait_for_close
 
@@ -50,6 +51,12 @@ CASES = {
         "imap",
         flood(b"* OK flooding you with untagged lines", 10**7),
         {("imap_no_response", "flood"), ("timeout", "deadline")},
+    ),
+    # Work on lines already received, which the deadline's shutdown of the socket cannot stop.
+    "imap_lists_50000_folders": (
+        "imap",
+        FakeIMAP(folders=[f'(\\HasNoChildren) "/" "F{i}"'.encode() for i in range(50_000)]),
+        {("imap_no_response", "too_many_folders"), ("timeout", "deadline")},
     ),
 }
 
