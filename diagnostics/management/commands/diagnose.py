@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.views.decorators.debug import sensitive_variables
 
 from diagnostics.autodetection import detect
 from diagnostics.config import probe_config
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="print JSON")
 
+    @sensitive_variables()
     def _password(self, options) -> str:
         if options["password_env"]:
             name = options["password_env"]
@@ -75,6 +77,7 @@ class Command(BaseCommand):
             return sys.stdin.readline().rstrip("\r\n")
         return ""
 
+    @sensitive_variables()
     def _token(self, options) -> str:
         if options["oauth_token_env"]:
             name = options["oauth_token_env"]
@@ -83,6 +86,7 @@ class Command(BaseCommand):
             return os.environ[name].strip()
         return sys.stdin.readline().strip()
 
+    @sensitive_variables()
     def handle(self, *args, **options):
         started = time.monotonic()
         oauth = bool(options["oauth_token_env"] or options["oauth_token_stdin"])
@@ -123,6 +127,7 @@ def _oauth_servers(provider, email: str) -> tuple[ServerSettings | None, ServerS
     return found[0], found[1]
 
 
+@sensitive_variables()
 def diagnose(options: dict, password: str, oauth: bool = False, started: float | None = None) -> dict:
     """The whole diagnosis as the JSON contract describes it (with `oauth`, `password`
     is an access token, used with XOAUTH2/OAUTHBEARER for both protocols). The probes'
