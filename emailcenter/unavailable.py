@@ -32,7 +32,7 @@ def _kept_fields(request) -> tuple[list[tuple[str, str]], list[str]]:
     for name in request.POST:
         if name == "csrfmiddlewaretoken":
             continue  # the page carries a fresh one
-        if marked == "__ALL__" or name in marked or is_secret_name(name):
+        if name in marked or is_secret_name(name):
             secret.append(name)
         else:
             kept.extend((name, value) for value in request.POST.getlist(name))
@@ -42,7 +42,10 @@ def _kept_fields(request) -> tuple[list[tuple[str, str]], list[str]]:
 def unavailable_page(request):
     """The 503 page for `request`; reads nothing from the database, so it is rendered
     without the request's context processors (some read it: the health banner)."""
-    kept, secret = _kept_fields(request) if request.method == "POST" else ([], [])
+    # A view that marks every field sensitive (sign-in, a pasted import) gets no form back:
+    # the browser's Back button still holds what was typed, and this page holds none of it.
+    resend = request.method == "POST" and getattr(request, "sensitive_post_parameters", ()) != "__ALL__"
+    kept, secret = _kept_fields(request) if resend else ([], [])
     context = {
         "csrf_token": get_token(request),
         "retry_after": RETRY_AFTER_SECONDS,
@@ -50,6 +53,7 @@ def unavailable_page(request):
         "kept": kept,
         "secret": secret,
         "is_post": request.method == "POST",
+        "resend": resend,
     }
     response = HttpResponse(render_to_string("503.html", context), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
