@@ -8,6 +8,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from . import columns
 
 DELIMITERS = ",;\t"
@@ -129,8 +131,11 @@ def _records(reader, max_rows: int, max_columns: int, max_cell: int) -> list[tup
                 )
             if len(cells) > max_columns:
                 raise FileProblem(
-                    f"Row {number} has {len(cells):,} columns; the limit is {max_columns:,}. "
-                    "Remove the columns that are not about the mailboxes, or check the separator."
+                    _(
+                        "Row %(row)s has %(found)s columns; the limit is %(limit)s. "
+                        "Remove the columns that are not about the mailboxes, or check the separator."
+                    )
+                    % {"row": number, "found": f"{len(cells):,}", "limit": f"{max_columns:,}"}
                 )
             records.append((number, [cell[: max_cell + 1] for cell in cells]))
     except csv.Error as exc:

@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -58,7 +59,7 @@ def _import_new(request: HttpRequest) -> HttpResponse:
         ctx["problem"] = "The pasted text is too large to paste; save it as a .csv file and upload that."
         return render(request, "imports/new.html", ctx, status=400)
     if _refused_parts(request):
-        ctx["problem"] = "Send one CSV file, in the file field; nothing else was read."
+        ctx["problem"] = gettext("Send one CSV file, in the file field; nothing else was read.")
         return render(request, "imports/new.html", ctx, status=400)
     if upload is not None and getattr(upload, "too_big", False):
         ctx["problem"] = str(csvfile.too_big(upload.size, settings.IMPORT_MAX_BYTES))
