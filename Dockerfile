@@ -12,4 +12,5 @@ COPY . .
 RUN DEBUG=0 SECRET_KEY=build-only CREDENTIALS_KEYS=build-only python manage.py collectstatic --noinput \
     && chown -R app:app /app/var
 USER app
-CMD ["gunicorn", "emailcenter.asgi:application", "-k", "uvicorn_worker.UvicornWorker", "--bind", "0.0.0.0:8000"]
+# X-Forwarded-For is believed only from TRUSTED_PROXIES (gunicorn's default: 127.0.0.1).
+CMD ["sh", "-c", "exec gunicorn emailcenter.asgi:application -k uvicorn_worker.UvicornWorker --bind 0.0.0.0:8000 --forwarded-allow-ips=\"$TRUSTED_PROXIES\""]

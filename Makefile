@@ -21,6 +21,11 @@ migrate: $(VENV)/.installed
 # The web server is uvicorn (ASGI), not runserver: live status streams need ASGI. It
 # restarts on .py and template changes; open streams get 1 s to end, then reconnect.
 # A worker that stops for any reason is started again after 2 s, and says so.
+# X-Forwarded-For is believed only from TRUSTED_PROXIES (empty: from nobody); uvicorn's
+# own default would believe any peer on 127.0.0.1.
+TRUSTED_PROXIES ?=
+export TRUSTED_PROXIES
+UVICORN_PROXIES := --forwarded-allow-ips '$(TRUSTED_PROXIES)'
 UVICORN_DEV := --reload --reload-include '*.html' --reload-exclude $(VENV) --lifespan off --timeout-graceful-shutdown 1
 run: migrate
 	@echo "Starting the worker and the web server on http://127.0.0.1:8000/"
@@ -32,7 +37,7 @@ run: migrate
 	    echo "make run: the worker stopped (exit status $$code); starting it again in 2 s" >&2; \
 	    sleep 2; \
 	  done ) & worker=$$!; \
-	$(PY) -m uvicorn emailcenter.asgi:application --host 127.0.0.1 --port 8000 $(UVICORN_DEV)
+	$(PY) -m uvicorn emailcenter.asgi:application --host 127.0.0.1 --port 8000 $(UVICORN_PROXIES) $(UVICORN_DEV)
 
 worker: migrate
 	$(PY) -m celery -A emailcenter worker --loglevel INFO

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from diagnostics import autodetection as autodetect_service
@@ -115,6 +116,7 @@ def _already_connected(user, email: str) -> Mailbox | None:
         return None
 
 
+@sensitive_post_parameters("password")
 @login_required
 def mailbox_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
@@ -176,6 +178,7 @@ def provider_hint(request: HttpRequest) -> HttpResponse:
     return render(request, f"accounts/mailbox_form.html#{part}", ctx)
 
 
+@sensitive_post_parameters("password")
 @login_required
 def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
@@ -256,6 +259,7 @@ def mailbox_status(request: HttpRequest, pk: int) -> HttpResponse:
     return live_page.follow(request, response, ctx["live"])
 
 
+@sensitive_post_parameters("retype_password")
 @login_required
 @require_POST
 def mailbox_retest(request: HttpRequest, pk: int) -> HttpResponse:

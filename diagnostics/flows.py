@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from core import dispatch, limits, refused
@@ -211,6 +212,7 @@ def _finish(
         Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
 
 
+@sensitive_variables("password")
 def execute_test(test_id: int) -> None:
     """Run a queued test, writing each step as it happens. The verdict is written (and
     pushed) the moment both logins and the Sent folder's discovery end; the round trip,

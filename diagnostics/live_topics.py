@@ -7,11 +7,12 @@
   user (it is the same public answer for everyone).
 """
 
+from core.ids import as_id
 from live import topics
 
 
 def _is_id(key: str) -> bool:
-    return key.isdigit() and len(key) < 19
+    return as_id(key) is not None
 
 
 def _test_owner(user, key: str) -> bool:

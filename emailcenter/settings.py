@@ -6,6 +6,7 @@ nothing set: SQLite and a file-system Celery broker under var/. Production
 """
 
 import datetime
+import ipaddress
 import os
 from pathlib import Path
 
@@ -61,6 +62,10 @@ if not CREDENTIALS_KEYS:
     CREDENTIALS_KEYS = [_development_secret("credentials.key", lambda: Fernet.generate_key().decode())]
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; empty: nobody's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy.strip(), strict=False)  # a typo fails at start-up, not per request
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -81,6 +86,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (the sign-in throttle, logs) sees the client's address.
+    "emailcenter.proxies.forwarded_client",
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise, async-capable: under ASGI a sync-only middleware would put every
     # request, and every live stream, through a thread.
@@ -93,9 +100,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A locked or unreachable database: a 503 page that keeps the form, not a 500.
+    "emailcenter.unavailable.DatabaseUnavailableMiddleware",
     # Innermost: it sees login_required's redirect before anything else does.
     "emailcenter.signed_out.signed_out_htmx",
 ]
+# Error pages and reports never show a password, token or secret, under DEBUG too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "emailcenter.reporting.SecretsFilter"
 
 ROOT_URLCONF = "emailcenter.urls"
 WSGI_APPLICATION = "emailcenter.wsgi.application"
@@ -458,6 +469,19 @@ CELERY_BEAT_SCHEDULE["health-daily"] = {
 INSTALLED_APPS += ["imports"]
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+# Enforced while reading: a row with more columns ends the read; a longer cell is cut one
+# character past this (every column's own limit is lower, so its row is refused by name).
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=2000)
+
+# --- Bounded input: what any request body may hold (README, "Bounded input").
+# Form fields (not files) at most 2.5 MB and 1,000 fields: Django's defaults, stated here.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# A whole body, refused as it arrives past this: room for the largest legitimate one
+# (a support message with its screenshots), and 1 MB for the form around it.
+_LARGEST_BODY = max(IMPORT_MAX_BYTES, SUPPORT_SCREENSHOTS_PER_UPLOAD * SUPPORT_SCREENSHOT_MAX_BYTES)
+WEB_MAX_BODY_BYTES = env.int("WEB_MAX_BODY_BYTES", default=_LARGEST_BODY + 1024 * 1024)
 # Rows per worker task; a task tests its rows at the same time.
 IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=25)
 # An unfinished import (and every row's encrypted password) is deleted after this long.

@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("imports/", include("imports.urls")),
 ]
+
+handler500 = "emailcenter.unavailable.server_error"

@@ -6,6 +6,10 @@ class ImportsConfig(AppConfig):
     verbose_name = "Bulk import"
 
     def ready(self) -> None:
+        from core import secrets
+
         from . import live_topics
 
         live_topics.register()
+        secrets.register(self.get_model("ImportRow"), "cells_encrypted", label="import row cells")
+        secrets.register(self.get_model("ImportRow"), "password_encrypted", label="import row password")

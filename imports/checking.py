@@ -12,7 +12,13 @@ from . import rows as R
 
 def read(data: bytes) -> csvfile.Parsed:
     """The parsed file, or csvfile.FileProblem."""
-    return csvfile.parse(data, settings.IMPORT_MAX_ROWS, settings.IMPORT_MAX_BYTES)
+    return csvfile.parse(
+        data,
+        settings.IMPORT_MAX_ROWS,
+        settings.IMPORT_MAX_BYTES,
+        max_columns=settings.IMPORT_MAX_COLUMNS,
+        max_cell=settings.IMPORT_MAX_CELL_CHARS,
+    )
 
 
 def existing_emails(user) -> set[str]:

@@ -8,12 +8,17 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from . import columns
 
 DELIMITERS = ",;\t"
 SNIFF_BYTES = 64 * 1024
-# Far above any real field (a 10,000-character field is fine); a larger one is a broken file.
+# Far above any real field; a larger one is a broken file (an unclosed quote, say), and
+# the read stops. Cells below it but above the cell cap are cut while reading.
 MAX_FIELD = 100_000
+MAX_COLUMNS = 100
+MAX_CELL = 2000
 _BINARY = {0, *range(1, 9), 11, 12, *range(14, 32)} - {27}
 
 
@@ -71,8 +76,13 @@ def too_big(actual: int, limit: int) -> FileProblem:
     )
 
 
-def parse(data: bytes, max_rows: int, max_bytes: int) -> Parsed:
-    """The header and every data row, or FileProblem for the file as a whole."""
+def parse(
+    data: bytes, max_rows: int, max_bytes: int, max_columns: int = MAX_COLUMNS, max_cell: int = MAX_CELL
+) -> Parsed:
+    """The header and every data row, or FileProblem for the file as a whole.
+
+    Bounded while reading: at most `max_columns` columns in any row, and every cell cut
+    to `max_cell` + 1 characters (so a too-long cell is still seen as too long)."""
     if len(data) > max_bytes:
         raise too_big(len(data), max_bytes)
     text = decode(data)
@@ -81,7 +91,7 @@ def parse(data: bytes, max_rows: int, max_bytes: int) -> Parsed:
     old_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_FIELD)
     try:
-        records = _records(reader, max_rows)
+        records = _records(reader, max_rows, max_columns, max_cell)
     finally:
         csv.field_size_limit(old_limit)
     if not records:
@@ -109,7 +119,7 @@ def require_email(headers: list[str], mapping: dict[str, int]) -> None:
         )
 
 
-def _records(reader, max_rows: int) -> list[tuple[int, list[str]]]:
+def _records(reader, max_rows: int, max_columns: int, max_cell: int) -> list[tuple[int, list[str]]]:
     records = []
     number = 0
     try:
@@ -119,7 +129,15 @@ def _records(reader, max_rows: int) -> list[tuple[int, list[str]]]:
                 raise FileProblem(
                     f"The file has more than {max_rows:,} rows (the limit). Split it into smaller files."
                 )
-            records.append((number, cells))
+            if len(cells) > max_columns:
+                raise FileProblem(
+                    _(
+                        "Row %(row)s has %(found)s columns; the limit is %(limit)s. "
+                        "Remove the columns that are not about the mailboxes, or check the separator."
+                    )
+                    % {"row": number, "found": f"{len(cells):,}", "limit": f"{max_columns:,}"}
+                )
+            records.append((number, [cell[: max_cell + 1] for cell in cells]))
     except csv.Error as exc:
         raise FileProblem(
             f"Row {number + 1} cannot be read: {exc}. A field may be longer than {MAX_FIELD:,} "

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from core import crypto, dispatch
 from diagnostics.config import probe_config
@@ -51,6 +52,7 @@ def create_job(user, parsed: csvfile.Parsed, filename: str = "") -> ImportJob:
     return job
 
 
+@sensitive_variables()
 def apply_mapping(job: ImportJob, mapping: dict[str, int]) -> None:
     """Check every row with this mapping and queue the tests. Raises FileProblem (no
     email column); a job already past mapping is left alone (a double submit)."""
@@ -164,6 +166,7 @@ def _claim(job_id: int, row_ids: list[int]) -> list[ImportRow]:
     return rows
 
 
+@sensitive_variables()
 def test_rows(job_id: int, row_ids: list[int]) -> None:
     """In the worker: test a chunk of rows at the same time; results go through the
     writer. A row another task already took (a redelivered message) is skipped."""

@@ -1,11 +1,12 @@
 """`import-<id>`: rows of an import job got results (coalesced per write batch).
 Its owner may watch it; it fires by itself when an unfinished row passes its deadline."""
 
+from core.ids import as_id
 from live import topics
 
 
 def _is_id(key: str) -> bool:
-    return key.isdigit() and len(key) < 19
+    return as_id(key) is not None
 
 
 def _owner(user, key: str) -> bool:

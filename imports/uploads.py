@@ -3,20 +3,29 @@
 import io
 
 from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+
+FIELD = "file"
 
 
 class CappedMemoryUpload(FileUploadHandler):
-    """Keeps up to `limit` + 1 bytes of each file in memory and drops the rest, so
-    that an oversized file is reported (not written to disk, not a 500)."""
+    """Keeps up to `limit` + 1 bytes of the one `file` part in memory and drops the rest,
+    so that an oversized file is reported (not written to disk, not a 500). Any other
+    file part, or a second `file`, is skipped unread and noted in `refused`."""
 
     def __init__(self, request, limit: int):
         super().__init__(request)
         self.limit = limit
         self.size = 0
+        self.taken = False
+        self.refused: list[str] = []
 
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
+    def new_file(self, field_name, *args, **kwargs):
+        if field_name != FIELD or self.taken:
+            self.refused.append(field_name)
+            raise SkipFile()
+        super().new_file(field_name, *args, **kwargs)
+        self.taken = True
         self.buffer = io.BytesIO()
         self.size = 0
 

@@ -9,11 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from live import page as live_page
 
 from . import checking, columns, csvfile, export, flows, retype
+from . import mapping as mapping_page
 from . import rows as R
 from . import states as row_states
 from .models import ImportJob
@@ -26,15 +28,24 @@ def _job_for(request: HttpRequest, pk: int) -> ImportJob:
 
 
 def _limits() -> dict:
-    return {"max_rows": settings.IMPORT_MAX_ROWS, "max_mb": settings.IMPORT_MAX_BYTES / 1e6}
+    return {
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_mb": settings.IMPORT_MAX_BYTES / 1e6,
+        "max_columns": settings.IMPORT_MAX_COLUMNS,
+    }
 
 
+@sensitive_post_parameters()
 @csrf_exempt  # the upload handler must be set before anything reads the body (CSRF checked below)
 @login_required
 def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         request.upload_handlers = [CappedMemoryUpload(request, settings.IMPORT_MAX_BYTES)]
     return _import_new(request)
+
+
+def _refused_parts(request: HttpRequest) -> list[str]:
+    return [name for handler in request.upload_handlers for name in getattr(handler, "refused", ())]
 
 
 @csrf_protect
@@ -47,6 +58,9 @@ def _import_new(request: HttpRequest) -> HttpResponse:
         pasted = request.POST.get("pasted", "")
     except RequestDataTooBig:
         ctx["problem"] = "The pasted text is too large to paste; save it as a .csv file and upload that."
+        return render(request, "imports/new.html", ctx, status=400)
+    if _refused_parts(request):
+        ctx["problem"] = gettext("Send one CSV file, in the file field; nothing else was read.")
         return render(request, "imports/new.html", ctx, status=400)
     if upload is not None and getattr(upload, "too_big", False):
         ctx["problem"] = str(csvfile.too_big(upload.size, settings.IMPORT_MAX_BYTES))
@@ -93,12 +107,7 @@ def _rows_context(job: ImportJob) -> dict:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if job.status == ImportJob.Status.MAPPING:
-        fields = [
-            {"name": name, "label": columns.LABELS[name], "chosen": job.mapping.get(name)}
-            for name in columns.FIELDS
-        ]
-        ctx = {"job": job, "fields": fields, "row_count": job.rows.count(), "problem": ""}
-        return render(request, "imports/mapping.html", ctx)
+        return render(request, "imports/mapping.html", mapping_page.context(job))
     return render(request, "imports/job.html", _rows_context(job))
 
 
@@ -110,11 +119,7 @@ def import_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         flows.apply_mapping(job, mapping)
     except csvfile.FileProblem as problem:
-        fields = [
-            {"name": name, "label": columns.LABELS[name], "chosen": mapping.get(name)}
-            for name in columns.FIELDS
-        ]
-        ctx = {"job": job, "fields": fields, "row_count": job.rows.count(), "problem": str(problem)}
+        ctx = mapping_page.context(job, mapping, str(problem))
         return render(request, "imports/mapping.html", ctx, status=400)
     return redirect("import_detail", pk=job.pk)
 

@@ -29,7 +29,7 @@ from django.utils.functional import SimpleLazyObject
 
 from . import partial
 from .hub import hub
-from .stream import RETRY, SIGNED_OUT, Clock, authorize, burst, fill, parse_topics, signed_out
+from .stream import RETRY, SIGNED_OUT, Clock, authorize, burst, fill, parse_topics, signed_in, signed_out
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,9 @@ async def serve(scope, receive, send) -> None:
     if problem:
         await _plain(send, 400, problem)
         return
+    session_key = _session_key(scope)
     try:
-        wake_at = await sync_to_async(_authorize, thread_sensitive=False)(_session_key(scope), wanted)
+        wake_at = await sync_to_async(_authorize, thread_sensitive=False)(session_key, wanted)
     except Exception:  # the database is down, say: the browser retries later
         log.warning("live: could not check a stream's topics", exc_info=True)
         await _plain(send, 503, "Live updates are unavailable.")
@@ -113,10 +114,14 @@ async def serve(scope, receive, send) -> None:
         await _plain(send, 403, "Not allowed.")
         return
     render = None if page is None else (lambda: partial.render_asgi(scope, page))
-    await _stream(wanted, Clock(wake_at), receive, send, render)
+
+    async def alive() -> bool:
+        return await sync_to_async(signed_in, thread_sensitive=False)(session_key)
+
+    await _stream(wanted, Clock(wake_at), receive, send, render, alive)
 
 
-async def _stream(wanted: list[str], clock: Clock, receive, send, render=None) -> None:
+async def _stream(wanted: list[str], clock: Clock, receive, send, render=None, alive=None) -> None:
     loop = asyncio.get_running_loop()
     changes: asyncio.Queue[str] = asyncio.Queue()
 
@@ -150,7 +155,7 @@ async def _stream(wanted: list[str], clock: Clock, receive, send, render=None) -
             if gone.done():
                 break
             if chunk := clock.chunk(changed):
-                await write(await fill(chunk, render, clock))
+                await write(await fill(chunk, render, clock, alive))
         if not gone.done():
             await send({"type": "http.response.body", "body": b"", "more_body": False})
     except OSError:  # the client went away while we wrote

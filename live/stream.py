@@ -3,6 +3,7 @@ the Django view (live/views.py)."""
 
 import re
 import time
+from importlib import import_module
 
 from django.conf import settings
 
@@ -30,6 +31,24 @@ def authorize(user, wanted: list[str]) -> list[tuple[float, str]] | str | None:
         if not all(registry.allowed(user, t) for t in wanted):
             return None
         return [(when.timestamp(), topic) for topic in wanted for when in registry.wake_at(topic)]
+    finally:
+        connections.close_all()
+
+
+def signed_in(session_key: str) -> bool:
+    """Whether the session a stream was opened with still signs someone in: read afresh,
+    as a sign-out in another tab or an expiry ends it while the stream is open. Runs in a
+    pool thread and closes its connections, like authorize()."""
+    from django.contrib.auth import get_user
+    from django.db import connections
+    from django.http import HttpRequest
+
+    if not session_key:
+        return False
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    try:
+        return get_user(request).is_authenticated
     finally:
         connections.close_all()
 
@@ -131,15 +150,27 @@ def wants_partial(chunk: str) -> bool:
     return chunk.startswith("event: ")
 
 
-async def fill(chunk: str, render, clock: Clock) -> str:
-    """`chunk`, or the partial `render()` (a coroutine function, or None) brings instead."""
-    if render is None or not wants_partial(chunk):
-        return chunk
-    return filled(chunk, await render(), clock)
+def ended(clock: Clock) -> str:
+    clock.stop()
+    return signed_out()
 
 
-def fill_sync(chunk: str, render, clock: Clock) -> str:
-    """The same with a plain function, for a stream served from a thread (WSGI)."""
-    if render is None or not wants_partial(chunk):
-        return chunk
-    return filled(chunk, render(), clock)
+async def fill(chunk: str, render, clock: Clock, alive=None) -> str:
+    """`chunk`, or the partial `render()` (a coroutine function, or None) brings instead.
+    Before anything the partial does not vouch for (a plain event, a heartbeat), `alive()`
+    says whether the session still holds: once it ends the stream sends `signed-out` and
+    stops, so no topic name goes to a signed-out page."""
+    if render is not None and wants_partial(chunk):
+        return filled(chunk, await render(), clock)
+    if alive is not None and not await alive():
+        return ended(clock)
+    return chunk
+
+
+def fill_sync(chunk: str, render, clock: Clock, alive=None) -> str:
+    """The same with plain functions, for a stream served from a thread (WSGI)."""
+    if render is not None and wants_partial(chunk):
+        return filled(chunk, render(), clock)
+    if alive is not None and not alive():
+        return ended(clock)
+    return chunk

@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-TOPIC = re.compile(r"^([a-z]+)-([A-Za-z0-9._-]{1,190})$")
+# Matched whole (fullmatch: `$` would let a trailing line feed through into the event
+# framing). Keys are lower case, so a domain has one name.
+TOPIC = re.compile(r"([a-z]+)-([a-z0-9._-]{1,190})")
 
 CanWatch = Callable[[object, str], bool]
 WakeAt = Callable[[str], list[datetime]]
@@ -32,8 +34,12 @@ def register(prefix: str, can_watch: CanWatch, wake_at: WakeAt | None = None) ->
 
 
 def split(topic: str) -> tuple[str, str] | None:
-    match = TOPIC.match(topic)
-    return (match[1], match[2]) if match else None
+    """(prefix, key) of a well-formed topic in its one canonical spelling, else None:
+    `test-01` is refused rather than taken as a second name for `test-1`."""
+    match = TOPIC.fullmatch(topic)
+    if match is None or (match[2].isdigit() and match[2] != str(int(match[2]))):
+        return None
+    return match[1], match[2]
 
 
 def allowed(user, topic: str) -> bool:

@@ -20,13 +20,25 @@ import logging
 import queue
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
 from . import partial
 from .hub import hub
-from .stream import RETRY, SIGNED_OUT, Clock, authorize, burst, fill, fill_sync, parse_topics, signed_out
+from .stream import (
+    RETRY,
+    SIGNED_OUT,
+    Clock,
+    authorize,
+    burst,
+    fill,
+    fill_sync,
+    parse_topics,
+    signed_in,
+    signed_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +66,16 @@ async def stream(request) -> HttpResponse:
         # the login page and fail on its HTML, which says nothing.
         return HttpResponse("Not allowed.", status=403, content_type="text/plain")
     clock = Clock(wake_at)
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     if isinstance(request, ASGIRequest):  # only without live.asgi in front: tests
         render = None if page is None else (lambda: partial.render_asgi(request.scope, page))
-        return _event_stream(_async_events(wanted, clock, render))
+
+        async def alive() -> bool:
+            return await sync_to_async(signed_in, thread_sensitive=False)(session_key)
+
+        return _event_stream(_async_events(wanted, clock, render, alive))
     render = None if page is None else (lambda: partial.render_wsgi(request.environ, page))
-    return _event_stream(_sync_events(wanted, clock, render))
+    return _event_stream(_sync_events(wanted, clock, render, lambda: signed_in(session_key)))
 
 
 def _event_stream(body) -> StreamingHttpResponse:
@@ -72,7 +89,7 @@ def _authorize(request, wanted: list[str]) -> list[tuple[float, str]] | str | No
     return authorize(request.user, wanted)
 
 
-async def _async_events(wanted: list[str], clock: Clock, render=None):
+async def _async_events(wanted: list[str], clock: Clock, render=None, alive=None):
     loop = asyncio.get_running_loop()
     changes: asyncio.Queue[str] = asyncio.Queue()
 
@@ -89,12 +106,12 @@ async def _async_events(wanted: list[str], clock: Clock, render=None):
             while not changes.empty():  # a burst of steps becomes one partial
                 changed.add(changes.get_nowait())
             if chunk := clock.chunk(changed):
-                yield await fill(chunk, render, clock)
+                yield await fill(chunk, render, clock, alive)
     finally:  # also on CancelledError (the client went away) and GeneratorExit
         subscription.close()
 
 
-def _sync_events(wanted: list[str], clock: Clock, render=None):
+def _sync_events(wanted: list[str], clock: Clock, render=None, alive=None):
     changes: queue.SimpleQueue[str] = queue.SimpleQueue()
     subscription = hub.subscribe(wanted, changes.put)
     try:
@@ -106,6 +123,6 @@ def _sync_events(wanted: list[str], clock: Clock, render=None):
             while not changes.empty():
                 changed.add(changes.get_nowait())
             if chunk := clock.chunk(changed):
-                yield fill_sync(chunk, render, clock)
+                yield fill_sync(chunk, render, clock, alive)
     finally:  # GeneratorExit when the server closes the response
         subscription.close()

@@ -6,4 +6,10 @@ class MailauthConfig(AppConfig):
     verbose_name = "Mailbox OAuth"
 
     def ready(self) -> None:
+        from core import secrets
+
         from . import checks, removal  # noqa: F401 (registers the system check and the delete hook)
+
+        credential = self.get_model("OAuthCredential")
+        secrets.register(credential, "access_token_encrypted", label="OAuth access token")
+        secrets.register(credential, "refresh_token_encrypted", label="OAuth refresh token")

@@ -15,6 +15,7 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from core import crypto
@@ -57,6 +58,7 @@ def begin(request: HttpRequest, provider: OAuthProvider, typed: str = "", mailbo
     return HttpResponseRedirect(answer["url"])
 
 
+@sensitive_variables()
 def finish(request: HttpRequest, provider: OAuthProvider) -> Mailbox | Pending:
     """Exchange the code, read the vouched address, connect (or hold as Pending)."""
     flow = request.session.pop(FLOW_KEY.format(request.GET.get("state", "")), None)
@@ -99,6 +101,7 @@ def pending(request: HttpRequest) -> Pending | None:
     return Pending(held["provider"], held["email"], held["typed"], held["mailbox"])
 
 
+@sensitive_variables()
 def take_pending(request: HttpRequest) -> tuple[dict, dict] | None:
     """The held sign-in and its token, removed from the session."""
     held = request.session.pop(PENDING_KEY, None)
@@ -117,6 +120,7 @@ def _kept(token: dict) -> dict:
     return {k: token[k] for k in keys if token.get(k) is not None}
 
 
+@sensitive_variables()
 def connect(user, provider: OAuthProvider, email: str, subject: str, token: dict) -> Mailbox:
     """Create the mailbox for the vouched address, or reconnect the person's existing
     one (its settings and history stay), store the tokens and start a test."""

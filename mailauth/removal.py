@@ -3,6 +3,7 @@ tokens go with the row."""
 
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from core import crypto
@@ -11,6 +12,7 @@ from . import client, providers
 from .models import OAuthCredential
 
 
+@sensitive_variables()
 def revoke_quietly(provider, token: dict) -> None:
     """Revoke a grant we hold tokens of; never raises (the tokens are dropped anyway)."""
     if provider is None or not provider.configured:
@@ -23,6 +25,7 @@ def revoke_quietly(provider, token: dict) -> None:
 
 
 @receiver(pre_delete, sender=Mailbox, dispatch_uid="mailauth-revoke-on-delete")
+@sensitive_variables()
 def revoke_on_delete(sender, instance: Mailbox, **kwargs) -> None:
     credential = OAuthCredential.objects.filter(mailbox_id=instance.pk).first()
     if credential is None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from diagnostics.net import sasl
@@ -21,6 +22,7 @@ from . import client, providers
 from .models import OAuthCredential
 
 
+@sensitive_variables()
 def credentials_for(mailbox: Mailbox):
     """The mailbox's password, or a Bearer with a fresh access token for OAuth mailboxes.
 
@@ -85,6 +87,7 @@ def renew(credential_pk: int, stale: str) -> str:
             connection.close()
 
 
+@sensitive_variables()
 def _renew(credential_pk: int, stale: str) -> str:
     failure: RenewalFailed | None = None
     with transaction.atomic():
@@ -116,6 +119,7 @@ def _renew(credential_pk: int, stale: str) -> str:
     raise failure
 
 
+@sensitive_variables()
 def store_token(credential: OAuthCredential, answer: dict) -> None:
     """Keep what a token endpoint returned: the access token, a rotated refresh token
     (Microsoft returns one on every refresh), the expiry and the scopes granted."""

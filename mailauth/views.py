@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
+from core.ids import as_id
 from diagnostics.net import validate
 from diagnostics.net.errors import ProbeError
 
@@ -89,7 +90,7 @@ def start(request: HttpRequest, provider: str) -> HttpResponse:
         return _not_configured(request, found)
     mailbox = None
     if request.GET.get("mailbox"):
-        mailbox = get_object_or_404(Mailbox, pk=request.GET["mailbox"], user=request.user)
+        mailbox = get_object_or_404(Mailbox, pk=as_id(request.GET["mailbox"]), user=request.user)
     typed = request.GET.get("email", "")[:254].strip()
     try:
         return connect.begin(request, found, typed=typed, mailbox=mailbox)

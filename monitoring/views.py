@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
+from core.ids import as_ids
 from core.roles import ADMIN, role_required
 
 from . import alerts, checks, fleet
@@ -21,6 +23,7 @@ from .models import Alert, Health, State
 BULK_LIMIT = 500
 
 
+@sensitive_post_parameters("webhook_secret")
 @login_required
 def alert_settings(request: HttpRequest) -> HttpResponse:
     pref = alerts.preference(request.user)
@@ -102,7 +105,7 @@ def fleet_mailbox(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMIN)
 @require_POST
 def fleet_bulk(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()][:BULK_LIMIT]
+    ids = as_ids(request.POST.getlist("ids"), BULK_LIMIT)
     action = request.POST.get("action")
     rows = Health.objects.filter(pk__in=ids).select_related("mailbox")
     if not ids or action not in dict(BULK_ACTIONS):

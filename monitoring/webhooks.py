@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from core import dispatch
 from diagnostics.config import probe_config
@@ -41,6 +42,7 @@ class WebhookRefused(Exception):
     """The URL may not be called (private address, port, scheme); never retried."""
 
 
+@sensitive_variables()
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
@@ -102,6 +104,7 @@ class _Guarded(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=name) if self.use_tls else sock
 
 
+@sensitive_variables()
 def post(url: str, body: bytes, secret: str) -> int:
     """POST the signed body; the HTTP status. Raises WebhookRefused or OSError."""
     parts = urlsplit(url)
@@ -127,6 +130,7 @@ def post(url: str, body: bytes, secret: str) -> int:
         conn.close()
 
 
+@sensitive_variables()
 def deliver(delivery_id: int) -> str:
     """One attempt: "delivered", "retry", "refused" or "given_up"."""
     delivery = WebhookDelivery.objects.filter(

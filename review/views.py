@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core.ids import as_ids
 from core.roles import ADMIN, SUPPORT, has_role, role_required
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest, TestError
@@ -181,7 +182,7 @@ def test_mark(request: HttpRequest, pk: int) -> HttpResponse:
 def bulk_mark(request: HttpRequest) -> HttpResponse:
     """Mark the selected mailboxes' failures as reviewed: those the filters on the page
     matched (the list's rows are what the admin looked at), not every failure they had."""
-    ids = {int(v) for v in request.POST.getlist("mailboxes")[:BULK_LIMIT] if v.isdigit() and len(v) < 19}
+    ids = set(as_ids(request.POST.getlist("mailboxes"), BULK_LIMIT))
     # The query is re-encoded, never used as a URL itself.
     query = QueryDict(request.POST.get("query", "")[:2000])
     data = FailureFilterForm(query).valid_data()

@@ -12,11 +12,12 @@ def _create_roles(sender, using="default", **kwargs):
 
 def _agent_may_watch(user, key: str) -> bool:
     """Support agents follow a test of a mailbox someone asked them about (a re-run)."""
+    from core.ids import as_id
     from core.roles import SUPPORT, has_role
 
     from .models import SupportRequest
 
-    if not (key.isdigit() and len(key) < 19) or not has_role(user, SUPPORT):
+    if as_id(key) is None or not has_role(user, SUPPORT):
         return False
     return SupportRequest.objects.filter(mailbox__tests__pk=key).exists()
 

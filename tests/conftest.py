@@ -254,7 +254,8 @@ def spawn_web(database_url: str, pki, log_path: Path, **env_overrides: str) -> W
     env = {**app_env(database_url, pki), "ALLOWED_HOSTS": "127.0.0.1,localhost", **env_overrides}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser fixture; never in a real server
     command = [sys.executable, "-m", "uvicorn", "emailcenter.asgi:application", "--host", "127.0.0.1",
-               "--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "1"]  # fmt: skip
+               "--port", str(port), "--lifespan", "off", "--timeout-graceful-shutdown", "1",
+               "--forwarded-allow-ips", env.get("TRUSTED_PROXIES", "")]  # fmt: skip
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     web = WebProcess(proc, log_path, port)

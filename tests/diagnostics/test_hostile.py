@@ -112,15 +112,20 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_hostile_servers_end_in_time_with_bounded_memory(pki, raw_server, baseline, case, tmp_path):
-    protocol, handler, expected = CASES[case]
+def run_against(pki, raw_server, protocol: str, handler, tmp_path):
+    """The CLI against `handler` for `protocol` (the other one on a closed port)."""
     server = raw_server(handler)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     smtp_port, imap_port = (server.port, closed) if protocol == "smtp" else (closed, server.port)
-    result, seconds, rss = _measure(pki, smtp_port, imap_port, tmp_path)
+    return _measure(pki, smtp_port, imap_port, tmp_path)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_hostile_servers_end_in_time_with_bounded_memory(pki, raw_server, baseline, case, tmp_path):
+    protocol, handler, expected = CASES[case]
+    result, seconds, rss = run_against(pki, raw_server, protocol, handler, tmp_path)
     base_seconds, base_rss = baseline
     print(
         f"\nHOSTILE {case}: {seconds:.2f}s (closed ports {base_seconds:.2f}s), "

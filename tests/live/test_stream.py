@@ -118,10 +118,22 @@ def test_one_forbidden_topic_refuses_the_whole_stream(client_a, other_user, make
 
 @pytest.mark.parametrize(
     "topic",
-    ["nosuch-1", "test-abc", "test-", "Test-1", "test-1 2", "mailbox-99999999999999999999", "detect-a/b"],
+    [
+        "nosuch-1",
+        "test-abc",
+        "test-",
+        "Test-1",
+        "test-1 2",
+        "mailbox-99999999999999999999",
+        "detect-a/b",
+        "test-{pk}\n",  # a line feed would break the event framing
+        "test-0{pk}",  # one name per test
+        "test-{pk}\r\nevent: x",
+        "detect-Example.com",  # one name per domain
+    ],
 )
 def test_unknown_and_malformed_topics_are_refused(client_a, mine, topic):
-    assert _open(client_a, topic).status_code == HTTPStatus.FORBIDDEN
+    assert _open(client_a, topic.format(pk=mine[1].pk)).status_code == HTTPStatus.FORBIDDEN
 
 
 def test_it_needs_one_to_twenty_different_topics(client_a, mine):
@@ -230,6 +242,8 @@ def test_topic_names_are_strict(user):
         "a-b.example",
     )
     assert topics.split("Test-1") is None and topics.split("test-" + "1" * 191) is None
+    assert topics.split("test-1\n") is None and topics.split("test-01") is None
+    assert topics.split("test-10") == ("test", "10") and topics.split("test-0") == ("test", "0")
 
 
 def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quick, running_hub):
@@ -368,6 +382,28 @@ def test_a_session_that_ends_while_the_stream_is_open_ends_it_with_signed_out(
         reader.close()
     # No more of the mailbox: the page is told why it stops, and the stream ends.
     assert rest.replace(HEARTBEAT, "") == "retry: 60000\n\nevent: signed-out\ndata: signed-out\n\n"
+
+
+@pytest.mark.parametrize("publish_first", [True, False], ids=["event", "heartbeat"])
+def test_a_stream_without_a_page_ends_with_signed_out_when_the_session_ends(
+    client_a, mine, quick, running_hub, publish_first
+):
+    """No topic name goes to a signed-out page: the next event, or the next heartbeat,
+    is `signed-out`, and the stream ends there instead of at its lifetime."""
+    _, test = mine
+    quick.LIVE_STREAM_MAX_SECONDS = 30
+    quick.LIVE_HEARTBEAT_SECONDS = 0.3
+    reader = Reader(_open(client_a, f"test-{test.pk}"))
+    try:
+        assert f"event: test-{test.pk}" in reader.read_for(0.2)
+        Session.objects.all().delete()  # signed out in another tab, or expired
+        if publish_first:
+            threading.Timer(0.1, publish, [f"test-{test.pk}"]).start()
+        rest = reader.read_all()
+    finally:
+        reader.close()
+    # Without the check: the topic's event, or heartbeats until the 30 s lifetime.
+    assert rest == "retry: 60000\n\nevent: signed-out\ndata: signed-out\n\n", rest
 
 
 def test_a_partial_that_cannot_be_rendered_falls_back_to_the_plain_event(client_a, mine, quick, running_hub):

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.views.decorators.debug import sensitive_variables
 
 from core import crypto
 from diagnostics.config import probe_config
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--parallel", type=int, default=20, help="rows tested at the same time (1-200)")
 
+    @sensitive_variables()
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
@@ -84,6 +86,7 @@ class Command(BaseCommand):
             sys.exit(1)
 
 
+@sensitive_variables()
 def run(made: list[tuple[R.Candidate, str]], parallel: int) -> list[R.Candidate]:
     """Detect missing servers (once per domain), count the limits, then test every
     pending row in parallel threads (which touch no database)."""
@@ -108,6 +111,7 @@ def run(made: list[tuple[R.Candidate, str]], parallel: int) -> list[R.Candidate]
     return rows
 
 
+@sensitive_variables()
 def _save(user, made: list[tuple[R.Candidate, str]]) -> None:
     connected = [(row, password) for row, password in made if row.state == R.CONNECTED]
     for start in range(0, len(connected), saving.BATCH):
