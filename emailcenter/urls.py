@@ -10,4 +10,5 @@ urlpatterns = [
     path("live/", include("live.urls")),
     path("", include("monitoring.urls")),
     path("imports/", include("imports.urls")),
+    path("i18n/", include("languages.urls")),
 ]
