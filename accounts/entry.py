@@ -10,6 +10,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from core import limits
 from core.roles import landing_url
@@ -30,13 +31,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(landing_url(request.user))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and signup_blocked(client_ip(request)):
-        form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
+        form.add_error(
+            None, _("Too many sign-ups from your network in the last hour. Please try again later.")
+        )
     elif request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 user = form.save()
         except IntegrityError:  # the same address signed up a moment ago (a double click)
-            form.add_error("email", "An account with this address already exists. Log in instead.")
+            form.add_error("email", _("An account with this address already exists. Log in instead."))
         else:
             login(request, user, backend=BACKEND)
             return redirect("mailbox_new")
@@ -46,14 +49,16 @@ def signup(request: HttpRequest) -> HttpResponse:
 class EmailLoginForm(ThrottledLoginForm):
     error_messages = {
         **ThrottledLoginForm.error_messages,
-        "invalid_login": "This email address and password do not match an account. Check both for "
-        "typos, or reset your password.",
+        "invalid_login": _(
+            "This email address and password do not match an account. Check both for "
+            "typos, or reset your password."
+        ),
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["username"]
-        field.label = "Email address"
+        field.label = _("Email address")
         field.widget.attrs.update({"autocomplete": "username", "inputmode": "email"})
 
 

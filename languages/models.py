@@ -10,7 +10,9 @@ class LanguagePreference(models.Model):
     signed in, kept for what reaches them without a browser (alert emails, support replies).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
     language = models.CharField(max_length=10, choices=settings.LANGUAGES)
     chosen = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,6 +11,7 @@ own reply is never passed through here: it is shown as the server said it.
 import re
 from functools import cache
 
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 
 # Importing the modules that hold the words registers their templates (N_).
@@ -63,3 +64,7 @@ def say_error(error: dict) -> dict:
     if isinstance(suggestion, dict) and suggestion.get("message"):
         said["suggestion"] = {**suggestion, "message": say(suggestion["message"])}
     return said
+
+
+# For what is built at import time (a form's choices): translated when shown.
+say_lazy = lazy(say, str)

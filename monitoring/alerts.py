@@ -14,9 +14,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from diagnostics.net import errors
+from languages.choice import for_user
 
 from . import webhooks
 from .models import Alert, AlertPreference, Health, State
@@ -115,10 +117,10 @@ def mailbox_links(mailbox) -> dict:
     page = settings.SITE_URL.rstrip("/") + reverse("mailbox_detail", args=[mailbox.pk])
     if mailbox.auth_method == "oauth":
         fix = page + "#reconnect"
-        fix_label = "Reconnect"
+        fix_label = _("Reconnect")
     else:
         fix = settings.SITE_URL.rstrip("/") + reverse("mailbox_edit", args=[mailbox.pk])
-        fix_label = "Edit the settings or the password"
+        fix_label = _("Edit the settings or the password")
     return {"page": page, "fix": fix, "fix_label": fix_label}
 
 
@@ -145,8 +147,9 @@ def _email(alert: Alert) -> None:
         "why": explain(alert.health_check),
     }
     name = "down" if alert.kind == Alert.Kind.DOWN else "up"
-    subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()
-    body = render_to_string(f"monitoring/email/{name}.txt", context)
+    with translation.override(for_user(alert.user)):  # the owner's language, not the worker's
+        subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()
+        body = render_to_string(f"monitoring/email/{name}.txt", context)
     send_mail(subject, body, None, [alert.user.email])
 
 
@@ -186,10 +189,10 @@ def send_digests(now=None) -> int:
                 "failing": [(h, mailbox_links(h.mailbox)) for h in failing],
                 "recovered": [a.mailbox for a in recovered if a.mailbox],
             }
-            subject = render_to_string("monitoring/email/digest_subject.txt", context).strip()
-            send_mail(
-                subject, render_to_string("monitoring/email/digest.txt", context), None, [pref.user.email]
-            )
+            with translation.override(for_user(pref.user)):
+                subject = render_to_string("monitoring/email/digest_subject.txt", context).strip()
+                body = render_to_string("monitoring/email/digest.txt", context)
+            send_mail(subject, body, None, [pref.user.email])
             held.filter(user_id=user_id).update(emailed_at=now)
             Alert.objects.create(user_id=user_id, kind=Alert.Kind.DIGEST, emailed_at=now)
             pref.last_digest_at = now
