@@ -65,12 +65,12 @@ def _tabs(request: HttpRequest, form: QueueFilterForm) -> list[dict]:
     view, status = form.data.get("view", ""), form.data.get("status")
     current = view or ({None: "open", "": "all"}.get(status, status))
     tabs = [
-        ("open", "Open", "?status=open", counts["open"]),
-        ("mine", "Mine", "?view=mine", counts["mine"]),
-        ("unassigned", "Unassigned", "?view=unassigned", counts["unassigned"]),
-        ("waiting", "Waiting for user", "?status=waiting", counts["waiting"]),
-        ("resolved", "Resolved", "?status=resolved", counts["resolved"]),
-        ("all", "All", "?status=", None),
+        ("open", _("Open"), "?status=open", counts["open"]),
+        ("mine", _("Mine"), "?view=mine", counts["mine"]),
+        ("unassigned", _("Unassigned"), "?view=unassigned", counts["unassigned"]),
+        ("waiting", _("Waiting for user"), "?status=waiting", counts["waiting"]),
+        ("resolved", _("Resolved"), "?status=resolved", counts["resolved"]),
+        ("all", _("All"), "?status=", None),
     ]
     return [
         {"key": k, "label": label, "url": url, "count": n, "current": k == current}
