@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.roles import ADMIN, SUPPORT, has_role, role_required
@@ -53,11 +53,11 @@ def failure_list(request: HttpRequest) -> HttpResponse:
 
 
 SORT_NAMES = {
-    "group": "Group",
-    "total": "Total",
-    "recent": "Last 3 days",
-    "before": "3 days before",
-    "rising": "Rising since",
+    "group": gettext_lazy("Group"),
+    "total": gettext_lazy("Total"),
+    "recent": gettext_lazy("Last 3 days"),
+    "before": gettext_lazy("3 days before"),
+    "rising": gettext_lazy("Rising since"),
 }
 TREND_ROWS = 100  # groups listed; "no provider" split by domain can make thousands
 
@@ -101,7 +101,7 @@ def grouped(request: HttpRequest) -> HttpResponse:
         "more": len(found) - len(shown),
         "sort": _sort_links(request, key, descending),
         "charts": [charts.stacked_bars(days, stacked, size) for size in (charts.WIDE, charts.NARROW)],
-        "stacked_by": "provider" if options["by"] == "provider" else "error code",
+        "stacked_by": _("provider") if options["by"] == "provider" else _("error code"),
     }
     return render(request, "review/grouped.html", ctx)
 
