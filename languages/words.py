@@ -68,3 +68,13 @@ def say_error(error: dict) -> dict:
 
 # For what is built at import time (a form's choices): translated when shown.
 say_lazy = lazy(say, str)
+
+
+def say_diagnosis(result: dict) -> dict:
+    """`manage.py diagnose --json` with its words translated: the errors' titles, details,
+    advice and fix messages and the steps' details. Keys, codes, reasons, statuses and the
+    servers' replies stay as they are."""
+    said = dict(result)
+    said["errors"] = [say_error(error) for error in result.get("errors") or []]
+    said["steps"] = [{**step, "detail": say(step.get("detail") or "")} for step in result.get("steps") or []]
+    return said
