@@ -2,7 +2,6 @@
 (or the switcher's cookie when signed out), then English (settings.LANGUAGE_CODE)."""
 
 from django.conf import settings
-from django.utils import translation
 
 from .models import LanguagePreference
 
@@ -41,11 +40,13 @@ def on_sign_in(request, user) -> None:
     for the emails we send this person."""
     pref = LanguagePreference.objects.filter(user=user).first()
     if pref is not None and pref.chosen:
-        request.session[SESSION_KEY] = pref.language
-        translation.activate(pref.language)
-        request.LANGUAGE_CODE = pref.language
+        request.session[SESSION_KEY] = pref.language  # from the next request on
         return
-    current = supported(translation.get_language()) or settings.LANGUAGE_CODE
+    # The language the sign-in request was served in (LocaleMiddleware sets it); a sign-in
+    # made outside a request (a test client's force_login, a shell) records nothing.
+    current = supported(getattr(request, "LANGUAGE_CODE", ""))
+    if not current:
+        return
     if pref is None:
         LanguagePreference.objects.create(user=user, language=current)
     elif pref.language != current:
