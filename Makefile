@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BOOT_PY := $(shell for p in python3.12 python3.13 python3.14 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 
-.PHONY: run test lint format worker web migrate clean bench-review bench-autodetect bench-worker bench-web bench-e2e bench-detect-page bench-watchers bench-fleet bench-health-cycle bench-import bench
+.PHONY: run test lint format worker web migrate messages translations clean bench-review bench-autodetect bench-worker bench-web bench-e2e bench-detect-page bench-watchers bench-fleet bench-health-cycle bench-import bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -n "$(BOOT_PY)" || { echo "Python 3.12 or newer is required (python3.12 or python3 on PATH)."; exit 1; }
@@ -14,8 +14,21 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-migrate: $(VENV)/.installed
+migrate: translations
 	$(PY) manage.py migrate --noinput
+
+# The compiled catalogues (locale/*/LC_MESSAGES/*.mo) are built, never committed:
+# compilemessages needs gettext's msgfmt (apt-get install gettext; brew install gettext).
+translations: $(VENV)/.installed
+	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt is missing: install gettext (apt-get install gettext)."; exit 1; }
+	$(PY) manage.py compilemessages --ignore '.venv' --ignore 'var' -v0
+
+# After changing words: collect every marked string into locale/<lang>/LC_MESSAGES/*.po
+# (the network core's N_() words too), then translate the new entries (locale/GLOSSARY.md).
+LANGS := -l de -l fr -l es
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages $(LANGS) --no-obsolete --add-location=file
+	$(PY) manage.py makemessages -d djangojs $(LANGS) --no-obsolete --add-location=file
 
 # Web server on 127.0.0.1:8000 plus a Celery worker process (with beat); Ctrl-C stops both.
 # The web server is uvicorn (ASGI), not runserver: live status streams need ASGI. It
@@ -43,7 +56,7 @@ worker: migrate
 	$(PY) -m celery -A emailcenter worker --loglevel INFO
 
 # PYTEST_ARGS passes options through, e.g. PYTEST_ARGS='-m "not tier_independent"'.
-test: $(VENV)/.installed
+test: translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from core import limits
@@ -33,13 +34,15 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect(landing_url(request.user))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and signup_blocked(client_ip(request)):
-        form.add_error(None, "Too many sign-ups from your network in the last hour. Please try again later.")
+        form.add_error(
+            None, _("Too many sign-ups from your network in the last hour. Please try again later.")
+        )
     elif request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 user = form.save()
         except IntegrityError:  # the same address signed up a moment ago (a double click)
-            form.add_error("email", "An account with this address already exists. Log in instead.")
+            form.add_error("email", _("An account with this address already exists. Log in instead."))
         else:
             login(request, user, backend=BACKEND)
             return redirect("mailbox_new")

@@ -1,12 +1,15 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from diagnostics import autodetection as autodetect_service
 from diagnostics.net import validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.runner import policy_errors
 from diagnostics.net.usernames import normalize_app_password
+from languages.words import say
 from mailauth import paths
 
 from .autofill import AUTOFILLED
@@ -28,7 +31,12 @@ class ThrottledLoginForm(AuthenticationForm):
         minutes = login_blocked(username, ip)
         if minutes:
             raise forms.ValidationError(
-                f"Too many failed sign-ins. For your account's safety, try again in {minutes} minutes.",
+                ngettext(
+                    "Too many failed sign-ins. For your account’s safety, try again in %(minutes)s minute.",
+                    "Too many failed sign-ins. For your account’s safety, try again in %(minutes)s minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
                 code="throttled",
             )
         try:
@@ -55,7 +63,7 @@ class SignupForm(UserCreationForm):
     case) and where a password reset goes."""
 
     email = forms.EmailField(
-        label="Email address",
+        label=_("Email address"),
         max_length=150,  # the username column's size
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -68,7 +76,7 @@ class SignupForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["password1"].help_text = ""
         self.fields["password1"].widget.attrs.update(password_hint_attrs())
-        self.fields["password2"].label = "Type the password again"
+        self.fields["password2"].label = _("Type the password again")
         self.fields["password2"].help_text = ""
 
     def clean_email(self):
@@ -79,8 +87,10 @@ class SignupForm(UserCreationForm):
             or model.objects.filter(email__iexact=email).exists()
         ):
             raise forms.ValidationError(
-                "An account with this address already exists. Log in, or reset your password "
-                "from the login page.",
+                _(
+                    "An account with this address already exists. Log in, or reset your password "
+                    "from the login page."
+                ),
                 code="duplicate",
             )
         # Before the password validators run: they compare the password with these.
@@ -99,7 +109,7 @@ def _checked(check, value):
     try:
         return check(value)
     except ProbeError as exc:
-        raise forms.ValidationError(exc.detail) from None
+        raise forms.ValidationError(say(exc.detail)) from None
 
 
 class MailboxForm(forms.ModelForm):

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "core",
     "live",
     "mailauth",
+    "languages",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,9 @@ MIDDLEWARE = [
     # request, and every live stream, through a thread.
     "emailcenter.static_middleware.AsyncWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's LocaleMiddleware with the account's saved language first (it reads the
+    # session, so it comes after SessionMiddleware, and before CommonMiddleware).
+    "languages.middleware.SavedLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -217,7 +222,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "mailbox_list"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en-us"
+# The languages the app speaks (languages/: the saved choice, then Accept-Language, then
+# English). Catalogues live in locale/; `make messages` updates them, and the build
+# compiles them (`manage.py compilemessages`, gettext's msgfmt).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -277,6 +288,7 @@ SECURE_CSP = {
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    LANGUAGE_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -13,6 +13,7 @@ urlpatterns = [
     path("live/", include("live.urls")),
     path("", include("monitoring.urls")),
     path("imports/", include("imports.urls")),
+    path("i18n/", include("languages.urls")),
 ]
 
 handler500 = "emailcenter.unavailable.server_error"

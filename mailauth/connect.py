@@ -15,6 +15,7 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
@@ -62,21 +63,29 @@ def begin(request: HttpRequest, provider: OAuthProvider, typed: str = "", mailbo
 def finish(request: HttpRequest, provider: OAuthProvider) -> Mailbox | Pending:
     """Exchange the code, read the vouched address, connect (or hold as Pending)."""
     flow = request.session.pop(FLOW_KEY.format(request.GET.get("state", "")), None)
+    named = {"provider": provider.label}
     if flow is None or flow["provider"] != provider.id:
-        raise Refused("This sign-in was not started here, has expired, or was already used. Start again.")
+        raise Refused(_("This sign-in was not started here, has expired, or was already used. Start again."))
     if request.GET.get("error"):
         if request.GET["error"] == "access_denied":
-            raise Refused(f"You did not allow access at {provider.label}; nothing was connected.")
-        raise Refused(f"{provider.label} refused the sign-in ({request.GET['error'][:60]}).")
+            raise Refused(_("You did not allow access at %(provider)s; nothing was connected.") % named)
+        raise Refused(
+            _("%(provider)s refused the sign-in (%(error)s).") % {**named, "error": request.GET["error"][:60]}
+        )
     try:
         token = client.exchange(provider, request)
     except MismatchingStateError:
-        raise Refused("This sign-in was not started here, or was already used. Start again.") from None
+        raise Refused(_("This sign-in was not started here, or was already used. Start again.")) from None
     except OAuthError as exc:
-        raise Refused(f"{provider.label} did not complete the sign-in ({exc.error}). Try again.") from None
+        raise Refused(
+            _("%(provider)s did not complete the sign-in (%(error)s). Try again.")
+            % {**named, "error": exc.error}
+        ) from None
     email, subject = client.vouched_identity(provider, token)
     if not email:
-        raise Refused(f"{provider.label} did not tell us which address this is, so nothing was connected.")
+        raise Refused(
+            _("%(provider)s did not tell us which address this is, so nothing was connected.") % named
+        )
     mailbox = None
     if flow["mailbox"]:
         mailbox = Mailbox.objects.filter(pk=flow["mailbox"], user=request.user).first()

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from accounts.models import Mailbox
@@ -17,6 +18,8 @@ from diagnostics.net.errors import ProbeError
 
 from . import client, connect, paths, providers, requests
 from .removal import revoke_quietly
+
+CONNECTED = gettext_noop("%(email)s is connected with %(provider)s. Testing it now.")
 
 
 def _provider(provider_id: str) -> providers.OAuthProvider:
@@ -111,11 +114,15 @@ def callback(request: HttpRequest, provider: str) -> HttpResponse:
         return _trouble(request, found, str(refused), 400)
     except client.ProviderUnavailable:
         return _trouble(
-            request, found, f"{found.label} could not be reached to finish the sign-in. Try again.", 502
+            request,
+            found,
+            _("%(provider)s could not be reached to finish the sign-in. Try again.")
+            % {"provider": found.label},
+            502,
         )
     if isinstance(outcome, connect.Pending):
         return redirect("mailauth_choose")
-    messages.success(request, f"{outcome.email} is connected with {found.label}. Testing it now.")
+    messages.success(request, _(CONNECTED) % {"email": outcome.email, "provider": found.label})
     return redirect("mailbox_detail", pk=outcome.pk)
 
 
@@ -140,8 +147,8 @@ def choose_answer(request: HttpRequest) -> HttpResponse:
     provider = _provider(held["provider"])
     if request.POST.get("action") != "connect":
         revoke_quietly(provider, token)
-        messages.info(request, "Nothing was connected.")
+        messages.info(request, _("Nothing was connected."))
         return redirect("mailbox_list")
     mailbox = connect.connect(request.user, provider, held["email"], held["subject"], token)
-    messages.success(request, f"{mailbox.email} is connected with {provider.label}. Testing it now.")
+    messages.success(request, _(CONNECTED) % {"email": mailbox.email, "provider": provider.label})
     return redirect("mailbox_detail", pk=mailbox.pk)

@@ -14,11 +14,12 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from core import dispatch
 from diagnostics.net import errors
+from languages.choice import for_user
 
 from . import state, webhooks
 from .models import Alert, AlertPreference, Health, State
@@ -143,18 +144,20 @@ def explain(check) -> dict:
 
 def _email(alert: Alert) -> None:
     mailbox = alert.mailbox
-    why = explain(alert.health_check)
-    context = {
-        "alert": alert,
-        "user": alert.user,
-        "mailbox": mailbox,
-        "links": (links := mailbox_links(mailbox)),
-        "state": links["state"],
-        "why": why,
-    }
     name = "down" if alert.kind == Alert.Kind.DOWN else "up"
-    subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()
-    body = render_to_string(f"monitoring/email/{name}.txt", context)
+    # The owner's language, not the worker's: the state's words are made in it too.
+    with translation.override(for_user(alert.user)):
+        links = mailbox_links(mailbox)
+        context = {
+            "alert": alert,
+            "user": alert.user,
+            "mailbox": mailbox,
+            "links": links,
+            "state": links["state"],
+            "why": explain(alert.health_check),
+        }
+        subject = render_to_string(f"monitoring/email/{name}_subject.txt", context).strip()
+        body = render_to_string(f"monitoring/email/{name}.txt", context)
     send_mail(subject, body, None, [alert.user.email])
 
 
@@ -186,21 +189,23 @@ def send_digests(now=None) -> int:
                 .order_by("mailbox__email")
             )
             # A mailbox its owner fixed since is not failing, whatever the scheduler has noted yet.
-            states = state.for_mailboxes([h.mailbox for h in failing], {h.pk: h for h in failing})
+            # The states' words are made in the owner's language, as the email is.
+            with translation.override(for_user(pref.user)):
+                states = state.for_mailboxes([h.mailbox for h in failing], {h.pk: h for h in failing})
             failing = [h for h in failing if states[h.pk].in_banner]
             recovered = list(held.filter(user_id=user_id, kind=Alert.Kind.UP).select_related("mailbox"))
             if not failing and not recovered:
                 held.filter(user_id=user_id).update(skipped="resolved")
                 continue
-            context = {
-                "user": pref.user,
-                "failing": [(h, mailbox_links(h.mailbox, states[h.pk])) for h in failing],
-                "recovered": [a.mailbox for a in recovered if a.mailbox],
-            }
-            subject = render_to_string("monitoring/email/digest_subject.txt", context).strip()
-            send_mail(
-                subject, render_to_string("monitoring/email/digest.txt", context), None, [pref.user.email]
-            )
+            with translation.override(for_user(pref.user)):
+                context = {
+                    "user": pref.user,
+                    "failing": [(h, mailbox_links(h.mailbox, states[h.pk])) for h in failing],
+                    "recovered": [a.mailbox for a in recovered if a.mailbox],
+                }
+                subject = render_to_string("monitoring/email/digest_subject.txt", context).strip()
+                body = render_to_string("monitoring/email/digest.txt", context)
+            send_mail(subject, body, None, [pref.user.email])
             held.filter(user_id=user_id).update(emailed_at=now)
             Alert.objects.create(user_id=user_id, kind=Alert.Kind.DIGEST, emailed_at=now)
             pref.last_digest_at = now

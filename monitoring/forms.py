@@ -1,5 +1,5 @@
 from django import forms
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from diagnostics.net.errors import CATALOGUE
 
@@ -40,14 +40,17 @@ class AlertSettingsForm(forms.ModelForm):
         required=False,
         max_length=200,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Used to sign each request (HMAC-SHA256). Leave empty to keep the current one.",
+        help_text=_("Used to sign each request (HMAC-SHA256). Leave empty to keep the current one."),
     )
 
     class Meta:
         model = AlertPreference
         fields = ["mode", "webhook_url"]
         widgets = {"mode": forms.RadioSelect}
-        labels = {"mode": "Email me when a mailbox stops or starts working", "webhook_url": "Webhook URL"}
+        labels = {
+            "mode": _("Email me when a mailbox stops or starts working"),
+            "webhook_url": _("Webhook URL"),
+        }
 
     def clean_webhook_url(self):
         url = self.cleaned_data.get("webhook_url", "")
@@ -62,7 +65,7 @@ class AlertSettingsForm(forms.ModelForm):
         if cleaned.get("webhook_url") and not (
             cleaned.get("webhook_secret") or self.instance.webhook_secret_encrypted
         ):
-            self.add_error("webhook_secret", "A webhook needs a secret to sign its requests.")
+            self.add_error("webhook_secret", _("A webhook needs a secret to sign its requests."))
         return cleaned
 
     def save(self, commit=True):

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -30,7 +31,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
     form = AlertSettingsForm(request.POST or None, instance=pref)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Alert settings saved.")
+        messages.success(request, _("Alert settings saved."))
         return redirect("alert_settings")
     return render(
         request,

@@ -9,17 +9,21 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import Mailbox
 from diagnostics.models import ConnectionTest, TestError
 from diagnostics.net.errors import CATALOGUE
 from diagnostics.net.reasons import REASON_HELP
+from languages.words import say_lazy
 
 NO_PROVIDER = "-"  # the filter value for tests whose provider was not recognised
-CODE_CHOICES = [("", "Any error"), *[(code, kind.title) for code, kind in CATALOGUE.items()]]
-REVIEWED_CHOICES = [("", "Reviewed or not"), ("no", "Not reviewed"), ("yes", "Reviewed")]
+CODE_CHOICES = [("", _("Any error")), *[(code, say_lazy(kind.title)) for code, kind in CATALOGUE.items()]]
+REVIEWED_CHOICES = [("", _("Reviewed or not")), ("no", _("Not reviewed")), ("yes", _("Reviewed"))]
 FAILING, FIXED = "failing", "fixed"
-STATE_CHOICES = [("", "Failing or fixed"), (FAILING, "Still failing"), (FIXED, "Fixed since")]
+STATE_CHOICES = [("", _("Failing or fixed")), (FAILING, _("Still failing")), (FIXED, _("Fixed since"))]
 # The finer causes the classifier reports (the catalogue's advice table, plus the one
 # that has no advice of its own); the list page adds any other reason it finds.
 KNOWN_REASONS = sorted({*REASON_HELP, "wrong_credentials"})
@@ -47,27 +51,27 @@ def _date_input():
 
 
 class FailureFilterForm(forms.Form):
-    state = forms.ChoiceField(label="Now", choices=STATE_CHOICES, required=False)
-    code = forms.ChoiceField(label="Error", choices=CODE_CHOICES, required=False)
+    state = forms.ChoiceField(label=_("Now"), choices=STATE_CHOICES, required=False)
+    code = forms.ChoiceField(label=_("Error"), choices=CODE_CHOICES, required=False)
     # A select of known reasons on the page; any short key is accepted, so a link to a
     # reason the list does not offer still filters.
     reason = forms.CharField(max_length=40, required=False)
-    provider = forms.CharField(max_length=40, required=False, help_text=f"“{NO_PROVIDER}” for none")
-    since = forms.DateField(label="From", required=False, widget=_date_input())
-    until = forms.DateField(label="To", required=False, widget=_date_input())
+    provider = forms.CharField(max_length=40, required=False, help_text=_("“-” for none"))
+    since = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    until = forms.DateField(label=_("To"), required=False, widget=_date_input())
     reviewed = forms.ChoiceField(choices=REVIEWED_CHOICES, required=False)
     q = forms.CharField(
-        label="Email or domain",
+        label=_("Email or domain"),
         max_length=254,
         required=False,
-        help_text="Part of an address, or @example.com for a whole domain",
+        help_text=_("Part of an address, or @example.com for a whole domain"),
     )
 
     def clean(self):
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
-            self.add_error("until", "The end date is before the start date.")
+            self.add_error("until", _("The end date is before the start date."))
             cleaned.pop("until", None)
         return cleaned
 
@@ -121,13 +125,17 @@ def failed_tests(data: dict):
     return tests.order_by("-created_at", "-pk")
 
 
-class GroupedFilterForm(forms.Form):
-    BY_CHOICES = [("both", "Error and provider"), ("code", "Error code"), ("provider", "Provider")]
-    DAY_CHOICES = [("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("90", "90 days")]
+def _days(n: int):
+    return lazy(lambda: ngettext("%(count)s day", "%(count)s days", n) % {"count": n}, str)()
 
-    by = forms.ChoiceField(label="Group by", choices=BY_CHOICES, required=False)
-    days = forms.TypedChoiceField(label="Period", choices=DAY_CHOICES, coerce=int, required=False)
-    code = forms.ChoiceField(label="Error", choices=CODE_CHOICES, required=False)
+
+class GroupedFilterForm(forms.Form):
+    BY_CHOICES = [("both", _("Error and provider")), ("code", _("Error code")), ("provider", _("Provider"))]
+    DAY_CHOICES = [(str(n), _days(n)) for n in (7, 14, 30, 90)]
+
+    by = forms.ChoiceField(label=_("Group by"), choices=BY_CHOICES, required=False)
+    days = forms.TypedChoiceField(label=_("Period"), choices=DAY_CHOICES, coerce=int, required=False)
+    code = forms.ChoiceField(label=_("Error"), choices=CODE_CHOICES, required=False)
     provider = forms.CharField(max_length=40, required=False)
 
     DEFAULTS = {"by": "both", "days": 14}

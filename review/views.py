@@ -6,6 +6,8 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from core.ids import as_ids
@@ -57,11 +59,11 @@ def failure_list(request: HttpRequest) -> HttpResponse:
 
 
 SORT_NAMES = {
-    "group": "Group",
-    "total": "Total",
-    "recent": "Last 3 days",
-    "before": "3 days before",
-    "rising": "Rising since",
+    "group": gettext_lazy("Group"),
+    "total": gettext_lazy("Total"),
+    "recent": gettext_lazy("Last 3 days"),
+    "before": gettext_lazy("3 days before"),
+    "rising": gettext_lazy("Rising since"),
 }
 TREND_ROWS = 100  # groups listed; "no provider" split by domain can make thousands
 
@@ -105,7 +107,7 @@ def grouped(request: HttpRequest) -> HttpResponse:
         "more": len(found) - len(shown),
         "sort": _sort_links(request, key, descending),
         "charts": [charts.stacked_bars(days, stacked, size) for size in (charts.WIDE, charts.NARROW)],
-        "stacked_by": "provider" if options["by"] == "provider" else "error code",
+        "stacked_by": _("provider") if options["by"] == "provider" else _("error code"),
     }
     return render(request, "review/grouped.html", ctx)
 
@@ -160,7 +162,10 @@ def test_status(request: HttpRequest, pk: int) -> HttpResponse:
 def test_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     test = _get_test(pk)
     new = start_test(test.mailbox)
-    messages.success(request, f"Test #{new.pk} is queued for {test.mailbox.email}.")
+    messages.success(
+        request,
+        _("Test #%(number)s is queued for %(email)s.") % {"number": new.pk, "email": test.mailbox.email},
+    )
     return redirect("review_detail", pk=new.pk)
 
 
@@ -170,10 +175,10 @@ def test_mark(request: HttpRequest, pk: int) -> HttpResponse:
     test = _get_test(pk)
     if request.POST.get("reviewed") == "0":
         Review.objects.filter(test=test).delete()
-        messages.success(request, "Marked as not reviewed.")
+        messages.success(request, _("Marked as not reviewed."))
     else:
         Review.objects.get_or_create(test=test, defaults={"reviewed_by": request.user})
-        messages.success(request, "Marked as reviewed.")
+        messages.success(request, _("Marked as reviewed."))
     return redirect("review_detail", pk=test.pk)
 
 
@@ -189,7 +194,10 @@ def bulk_mark(request: HttpRequest) -> HttpResponse:
     tests = failed_tests(data).filter(mailbox_id__in=ids, review__isnull=True)
     new = [Review(test_id=pk, reviewed_by=request.user) for pk in tests.values_list("pk", flat=True)]
     Review.objects.bulk_create(new, ignore_conflicts=True)  # another admin may have just marked one
-    messages.success(request, f"Marked {len(new)} failed test{'s' if len(new) != 1 else ''} as reviewed.")
+    said = ngettext(
+        "Marked %(count)s failed test as reviewed.", "Marked %(count)s failed tests as reviewed.", len(new)
+    )
+    messages.success(request, said % {"count": len(new)})
     back = query.urlencode()
     return redirect(reverse("review_list") + (f"?{back}" if back else ""))
 
@@ -201,9 +209,9 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         Note.objects.create(test=test, author=request.user, text=form.cleaned_data["text"])
-        messages.success(request, "Note added.")
+        messages.success(request, _("Note added."))
     else:
-        messages.error(request, "A note needs between 1 and 2000 characters of plain text.")
+        messages.error(request, _("A note needs between 1 and 2000 characters of plain text."))
     return redirect("review_detail", pk=test.pk)
 
 

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest
 from diagnostics.net import providers
+from languages.choice import for_user
 
 from .imagecheck import CleanImage
 from .models import InternalNote, Message, Screenshot, SupportRequest
@@ -164,14 +166,20 @@ def reply(request: SupportRequest, author, text: str, status: str, link: str) ->
         Message.objects.create(request=request, author=author, from_support=True, text=text)
         request.waiting_since = timezone.now()  # answered: whoever waits now, waits since now
         set_status(request, status)
-    body = (
-        f"Support answered your request #{request.pk} about {request.email}:\n\n"
-        f"{text}\n\n"
-        f"Status: {request.get_status_display()}\n"
-        f"See the whole conversation and add screenshots here: {link}\n"
-    )
+    # The framing in the person's language; the agent's own text as they wrote it.
+    with translation.override(for_user(request.user)):
+        words = {"number": request.pk, "email": request.email}
+        body = (
+            _("Support answered your request #%(number)s about %(email)s:") % words
+            + f"\n\n{text}\n\n"
+            + _("Status: %(status)s") % {"status": request.get_status_display()}
+            + "\n"
+            + _("See the whole conversation and add screenshots here: %(link)s") % {"link": link}
+            + "\n"
+        )
+        subject = _("Re: your support request #%(number)s (%(email)s)") % words
     email = EmailMessage(
-        subject=f"Re: your support request #{request.pk} ({request.email})",
+        subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[request.contact_email],

@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .imagecheck import ScreenshotError, clean_screenshot
 from .models import SupportRequest
@@ -23,8 +25,10 @@ class ScreenshotsField(forms.FileField):
         kwargs.setdefault("required", False)
         kwargs.setdefault(
             "help_text",
-            "PNG, JPEG or WebP, at most 10 MB and 40 megapixels each. "
-            "A screenshot of the settings you entered helps most.",
+            _(
+                "PNG, JPEG or WebP, at most 10 MB and 40 megapixels each. "
+                "A screenshot of the settings you entered helps most."
+            ),
         )
         super().__init__(**kwargs)
 
@@ -32,11 +36,18 @@ class ScreenshotsField(forms.FileField):
         uploads = [u for u in (data if isinstance(data, list | tuple) else [data]) if u]
         if not uploads:
             if self.required:
-                raise forms.ValidationError("Attach at least one screenshot.")
+                raise forms.ValidationError(_("Attach at least one screenshot."))
             return []
         limit = settings.SUPPORT_SCREENSHOTS_PER_UPLOAD
         if len(uploads) > limit:
-            raise forms.ValidationError(f"Attach at most {limit} screenshots at a time.")
+            raise forms.ValidationError(
+                ngettext(
+                    "Attach at most %(limit)s screenshot at a time.",
+                    "Attach at most %(limit)s screenshots at a time.",
+                    limit,
+                )
+                % {"limit": limit}
+            )
         cleaned, problems = [], []
         for upload in uploads:
             name = str(getattr(upload, "name", "") or "screenshot")[:80]
@@ -55,7 +66,9 @@ class ScreenshotsField(forms.FileField):
         max_bytes = settings.SUPPORT_SCREENSHOT_MAX_BYTES
         # The size Django measured while receiving: refuse before reading it into memory.
         if upload.size is not None and upload.size > max_bytes:
-            raise ScreenshotError(f"This file is larger than {max_bytes // (1024 * 1024)} MB.")
+            raise ScreenshotError(
+                _("This file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
+            )
         upload.seek(0)
         data = upload.read(max_bytes + 1)
         return clean_screenshot(data, max_bytes=max_bytes, max_pixels=settings.SUPPORT_SCREENSHOT_MAX_PIXELS)
@@ -63,37 +76,40 @@ class ScreenshotsField(forms.FileField):
 
 class RequestForm(forms.Form):
     message = forms.CharField(
-        label="What happened, and what have you tried?",
+        label=_("What happened, and what have you tried?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=MAX_TEXT,
     )
     contact_email = forms.EmailField(
-        label="Email address for our reply",
+        label=_("Email address for our reply"),
         max_length=254,
-        help_text="We answer here and on this site. It can differ from the mailbox you are connecting.",
+        help_text=_("We answer here and on this site. It can differ from the mailbox you are connecting."),
     )
-    screenshots = ScreenshotsField(label="Screenshots")
+    screenshots = ScreenshotsField(label=_("Screenshots"))
 
 
 class FollowUpForm(forms.Form):
     message = forms.CharField(
-        label="Add a message", widget=forms.Textarea(attrs={"rows": 4}), max_length=MAX_TEXT, required=False
+        label=_("Add a message"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=MAX_TEXT,
+        required=False,
     )
-    screenshots = ScreenshotsField(label="Add screenshots")
+    screenshots = ScreenshotsField(label=_("Add screenshots"))
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("message") and not cleaned.get("screenshots") and not self.errors:
-            raise forms.ValidationError("Write a message or attach a screenshot.")
+            raise forms.ValidationError(_("Write a message or attach a screenshot."))
         return cleaned
 
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
-        label="Reply to the user", widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_TEXT
+        label=_("Reply to the user"), widget=forms.Textarea(attrs={"rows": 6}), max_length=MAX_TEXT
     )
     status = forms.ChoiceField(
-        label="Then set the status to",
+        label=_("Then set the status to"),
         choices=SupportRequest.Status.choices,
         initial=SupportRequest.Status.WAITING,
     )
@@ -106,20 +122,20 @@ class StatusForm(forms.Form):
 class QueueFilterForm(forms.Form):
     """Support queue filters; invalid values are reported and ignored, never a 500."""
 
-    STATUS_CHOICES = [("", "Any status"), *SupportRequest.Status.choices]
+    STATUS_CHOICES = [("", _("Any status")), *SupportRequest.Status.choices]
     MINE, UNASSIGNED = "mine", "unassigned"
-    VIEW_CHOICES = [("", "Everyone's"), (MINE, "Mine"), (UNASSIGNED, "Unassigned")]
+    VIEW_CHOICES = [("", _("Everyone’s")), (MINE, _("Mine")), (UNASSIGNED, _("Unassigned"))]
 
     view = forms.ChoiceField(choices=VIEW_CHOICES, required=False)
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
-    q = forms.CharField(label="Search", max_length=254, required=False)
+    q = forms.CharField(label=_("Search"), max_length=254, required=False)
     provider = forms.CharField(max_length=40, required=False)
-    code = forms.CharField(label="Error code", max_length=30, required=False)
+    code = forms.CharField(label=_("Error code"), max_length=30, required=False)
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label="Internal note (only support staff see it)",
+        label=_("Internal note (only support staff see it)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=MAX_TEXT,
     )
@@ -129,7 +145,7 @@ class AssignForm(forms.Form):
     """Assign to one of the support agents, or to nobody."""
 
     assignee = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="Nobody", label="Assigned to"
+        queryset=None, required=False, empty_label=_("Nobody"), label=_("Assigned to")
     )
 
     def __init__(self, *args, agents=None, **kwargs):

@@ -13,10 +13,12 @@ import struct
 import warnings
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 FORMATS = ("PNG", "JPEG", "WEBP")
-ACCEPTED = "Screenshots must be PNG, JPEG or WebP images."
+ACCEPTED = gettext_lazy("Screenshots must be PNG, JPEG or WebP images.")
 
 # Markup that makes a file an HTML/SVG/script polyglot. Seven or more bytes of
 # ASCII: practically never found by chance in compressed image data.
@@ -47,7 +49,7 @@ def _png_end(data: bytes) -> int:
         pos += 12 + length
         if kind == b"IEND":
             return pos
-    raise ScreenshotError("This PNG file is damaged or incomplete.")
+    raise ScreenshotError(_("This PNG file is damaged or incomplete."))
 
 
 def _webp_end(data: bytes) -> int:
@@ -64,7 +66,7 @@ def _jpeg_end(data: bytes) -> int:
     pos = 2
     while pos + 2 <= len(data):
         if data[pos] != 0xFF:
-            raise ScreenshotError("This JPEG file is damaged or incomplete.")
+            raise ScreenshotError(_("This JPEG file is damaged or incomplete."))
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
@@ -82,12 +84,12 @@ def _jpeg_end(data: bytes) -> int:
             while True:
                 pos = data.find(b"\xff", pos)
                 if pos < 0 or pos + 1 >= len(data):
-                    raise ScreenshotError("This JPEG file is damaged or incomplete.")
+                    raise ScreenshotError(_("This JPEG file is damaged or incomplete."))
                 following = data[pos + 1]
                 if following != 0 and not 0xD0 <= following <= 0xD7:
                     break
                 pos += 2
-    raise ScreenshotError("This JPEG file is damaged or incomplete.")
+    raise ScreenshotError(_("This JPEG file is damaged or incomplete."))
 
 
 _ENDS = {"PNG": _png_end, "JPEG": _jpeg_end, "WEBP": _webp_end}
@@ -97,22 +99,26 @@ def _check_trailing(data: bytes, fmt: str) -> None:
     trailing = data[_ENDS[fmt](data) :]
     if trailing.strip(b"\x00\xff\r\n\t "):
         raise ScreenshotError(
-            "This file has extra data after the image (it may be two files in one), so it was refused. "
-            "Take a plain screenshot and attach that."
+            _(
+                "This file has extra data after the image (it may be two files in one), so it was refused. "
+                "Take a plain screenshot and attach that."
+            )
         )
 
 
 def _limit(max_pixels: int) -> str:
-    return f"the limit is {max_pixels / 1_000_000:g} megapixels"
+    return _("the limit is %(size)s megapixels") % {"size": f"{max_pixels / 1_000_000:g}"}
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     if _MARKUP_START.match(data[:1024]):
-        raise ScreenshotError(f"SVG, HTML and other text files are not accepted. {ACCEPTED}")
+        raise ScreenshotError(_("SVG, HTML and other text files are not accepted.") + f" {ACCEPTED}")
     if _ACTIVE.search(data):
         raise ScreenshotError(
-            "This file hides web page or script content inside the image, so it was refused. "
-            "Take a plain screenshot and attach that."
+            _(
+                "This file hides web page or script content inside the image, so it was refused. "
+                "Take a plain screenshot and attach that."
+            )
         )
     try:
         with warnings.catch_warnings():
@@ -120,15 +126,20 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=FORMATS)
     except UnidentifiedImageError:
-        raise ScreenshotError(f"This file is not an image we accept. {ACCEPTED}")
+        raise ScreenshotError(_("This file is not an image we accept.") + f" {ACCEPTED}")
     except Image.DecompressionBombError:
-        raise ScreenshotError(f"This image has too many pixels to open safely {_limit(max_pixels)}.")
+        raise ScreenshotError(
+            _("This image has too many pixels to open safely (%(limit)s).") % {"limit": _limit(max_pixels)}
+        )
     except (OSError, SyntaxError, ValueError, struct.error):
-        raise ScreenshotError(f"This file is damaged or not a real image. {ACCEPTED}")
+        raise ScreenshotError(_("This file is damaged or not a real image.") + f" {ACCEPTED}")
     width, height = image.size
     # Refuse by the header's dimensions, before a single pixel is decoded.
     if width * height > max_pixels:
-        raise ScreenshotError(f"This image is {width}×{height} pixels; {_limit(max_pixels)}.")
+        raise ScreenshotError(
+            _("This image is %(width)s×%(height)s pixels; %(limit)s.")
+            % {"width": width, "height": height, "limit": _limit(max_pixels)}
+        )
     return image
 
 
@@ -140,9 +151,9 @@ def _decode(image: Image.Image) -> Image.Image:
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ScreenshotError("This image has too many pixels to open safely.")
+        raise ScreenshotError(_("This image has too many pixels to open safely."))
     except (OSError, SyntaxError, ValueError, struct.error, EOFError):
-        raise ScreenshotError("This image is damaged or incomplete.")
+        raise ScreenshotError(_("This image is damaged or incomplete."))
     return upright
 
 
@@ -174,13 +185,15 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 def clean_screenshot(data: bytes, *, max_bytes: int, max_pixels: int) -> CleanImage:
     """Validate an upload's bytes and return a re-encoded copy; raise ScreenshotError."""
     if len(data) > max_bytes:
-        raise ScreenshotError(f"This file is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise ScreenshotError(
+            _("This file is larger than %(size)s MB.") % {"size": max_bytes // (1024 * 1024)}
+        )
     if not data:
-        raise ScreenshotError("This file is empty.")
+        raise ScreenshotError(_("This file is empty."))
     image = _open(data, max_pixels)
     fmt = image.format
     if fmt not in FORMATS:  # Image.open(formats=...) already ensures it; keep the rule visible
-        raise ScreenshotError(ACCEPTED)
+        raise ScreenshotError(str(ACCEPTED))
     _check_trailing(data, fmt)
     upright = _decode(image)
     return CleanImage(_encode(upright, fmt), fmt, upright.width, upright.height)

@@ -6,6 +6,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SupportRequest(models.Model):
@@ -17,9 +18,9 @@ class SupportRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        WAITING = "waiting", "Waiting for user"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        WAITING = "waiting", _("Waiting for user")
+        RESOLVED = "resolved", _("Resolved")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_requests"
@@ -87,8 +88,8 @@ def _screenshot_path(instance: "Screenshot", filename: str) -> str:
 
 class Screenshot(models.Model):
     class Kind(models.TextChoices):
-        UPLOAD = "upload", "Uploaded by the user"
-        SNAPSHOT = "snapshot", "Settings snapshot"
+        UPLOAD = "upload", _("Uploaded by the user")
+        SNAPSHOT = "snapshot", _("Settings snapshot")
 
     EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
     CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}

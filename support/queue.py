@@ -7,11 +7,13 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.roles import ADMIN, SUPPORT, has_role, holders, role_required
 from diagnostics.models import ConnectionTest
 from diagnostics.net.errors import CATALOGUE
+from languages.words import say
 from live import page as live_page
 from monitoring import state as mailbox_states
 
@@ -64,12 +66,12 @@ def _tabs(request: HttpRequest, form: QueueFilterForm) -> list[dict]:
     view, status = form.data.get("view", ""), form.data.get("status")
     current = view or ({None: "open", "": "all"}.get(status, status))
     tabs = [
-        ("open", "Open", "?status=open", counts["open"]),
-        ("mine", "Mine", "?view=mine", counts["mine"]),
-        ("unassigned", "Unassigned", "?view=unassigned", counts["unassigned"]),
-        ("waiting", "Waiting for user", "?status=waiting", counts["waiting"]),
-        ("resolved", "Resolved", "?status=resolved", counts["resolved"]),
-        ("all", "All", "?status=", None),
+        ("open", _("Open"), "?status=open", counts["open"]),
+        ("mine", _("Mine"), "?view=mine", counts["mine"]),
+        ("unassigned", _("Unassigned"), "?view=unassigned", counts["unassigned"]),
+        ("waiting", _("Waiting for user"), "?status=waiting", counts["waiting"]),
+        ("resolved", _("Resolved"), "?status=resolved", counts["resolved"]),
+        ("all", _("All"), "?status=", None),
     ]
     return [
         {"key": k, "label": label, "url": url, "count": n, "current": k == current}
@@ -167,10 +169,10 @@ def queue_reply(request: HttpRequest, pk: int) -> HttpResponse:
         support_request, request.user, form.cleaned_data["text"], form.cleaned_data["status"], link
     )
     if sent:
-        messages.success(request, f"Reply sent to {support_request.contact_email}.")
+        messages.success(request, _("Reply sent to %(email)s.") % {"email": support_request.contact_email})
     else:
         messages.warning(
-            request, "The reply is saved and shown to the user, but the email could not be sent."
+            request, _("The reply is saved and shown to the user, but the email could not be sent.")
         )
     return redirect("support_queue_detail", pk=support_request.pk)
 
@@ -182,9 +184,11 @@ def queue_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatusForm(request.POST)
     if form.is_valid():
         flows.set_status(support_request, form.cleaned_data["status"])
-        messages.success(request, f"Status set to {support_request.get_status_display()}.")
+        messages.success(
+            request, _("Status set to %(status)s.") % {"status": support_request.get_status_display()}
+        )
     else:
-        messages.error(request, "Choose one of the listed statuses.")
+        messages.error(request, _("Choose one of the listed statuses."))
     return redirect("support_queue_detail", pk=support_request.pk)
 
 
@@ -198,10 +202,16 @@ def queue_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         agent = form.cleaned_data["assignee"]
         flows.assign(support_request, agent)
-        who = "you" if agent == request.user else (agent.get_username() if agent else "nobody")
-        messages.success(request, f"Request #{support_request.pk} is assigned to {who}.")
+        if agent == request.user:
+            said = _("Request #%(number)s is assigned to you.")
+        elif agent is None:
+            said = _("Request #%(number)s is assigned to nobody.")
+        else:
+            said = _("Request #%(number)s is assigned to %(agent)s.")
+        name = agent.get_username() if agent else ""
+        messages.success(request, said % {"number": support_request.pk, "agent": name})
     else:
-        messages.error(request, "Choose one of the support agents listed.")
+        messages.error(request, _("Choose one of the support agents listed."))
     return redirect("support_queue_detail", pk=support_request.pk)
 
 
@@ -213,7 +223,7 @@ def queue_note(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _queue_detail(request, support_request, note_form=form)
     flows.add_note(support_request, request.user, form.cleaned_data["text"])
-    messages.success(request, "Note added. Only support staff see it.")
+    messages.success(request, _("Note added. Only support staff see it."))
     return redirect("support_queue_detail", pk=support_request.pk)
 
 
@@ -224,9 +234,15 @@ def queue_rerun(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = _get_request(pk)
     test = flows.rerun(support_request)
     if test is None:
-        messages.error(request, "The user deleted this mailbox: there is nothing to test.")
+        messages.error(request, _("The user deleted this mailbox: there is nothing to test."))
     elif test.status == ConnectionTest.Status.FAILED and test.is_final:
-        messages.warning(request, f"The test could not start: {test.errors.first().detail}")
+        messages.warning(
+            request, _("The test could not start: %(why)s") % {"why": say(test.errors.first().detail)}
+        )
     else:
-        messages.success(request, f"Test #{test.pk} of {support_request.email} is running.")
+        messages.success(
+            request,
+            _("Test #%(number)s of %(email)s is running.")
+            % {"number": test.pk, "email": support_request.email},
+        )
     return redirect(reverse("support_queue_detail", args=[support_request.pk]) + "#mailbox-now")

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.roles import SUPPORT, has_role
@@ -52,7 +53,7 @@ def request_new(request: HttpRequest, test_id: int) -> HttpResponse:
             form.cleaned_data["contact_email"],
             form.cleaned_data["screenshots"],
         )
-        messages.success(request, "Your request was sent to support. Their answer will show here.")
+        messages.success(request, _("Your request was sent to support. Their answer will show here."))
         return redirect(support_request)
     ctx = {"form": form, "test": test, "copy": flows.copy_of_test(test)}
     ctx["provider_name"] = flows.provider_name(ctx["copy"]["provider_id"])
@@ -88,7 +89,7 @@ def request_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     flows.follow_up(
         support_request, request.user, form.cleaned_data["message"], form.cleaned_data["screenshots"]
     )
-    messages.success(request, "Added to your request.")
+    messages.success(request, _("Added to your request."))
     return redirect(support_request)
 
 

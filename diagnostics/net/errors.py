@@ -25,6 +25,7 @@ from .reasons import (
     resolve,
     specific_help,
 )
+from .words import N_
 
 # The ten categories from the support guide.
 SMTP_AUTH = "smtp_auth"
@@ -61,8 +62,8 @@ CATALOGUE: dict[str, ErrorKind] = {
     for kind in (
         ErrorKind(
             SMTP_AUTH,
-            "SMTP authentication error",
-            "The outgoing (SMTP) server did not accept the username and password.",
+            N_("SMTP authentication error"),
+            N_("The outgoing (SMTP) server did not accept the username and password."),
             (
                 TYPO_TIP,
                 SMTP_SERVER_TIP,
@@ -71,8 +72,8 @@ CATALOGUE: dict[str, ErrorKind] = {
         ),
         ErrorKind(
             IMAP_AUTH,
-            "IMAP authentication error",
-            "The incoming (IMAP) server did not accept the username and password.",
+            N_("IMAP authentication error"),
+            N_("The incoming (IMAP) server did not accept the username and password."),
             (
                 TYPO_TIP,
                 IMAP_SERVER_TIP,
@@ -82,151 +83,164 @@ CATALOGUE: dict[str, ErrorKind] = {
         ),
         ErrorKind(
             NO_SENT_FOLDER,
-            "No Sent folder found",
-            "We logged in, but could not find the folder where sent mail is kept.",
+            N_("No Sent folder found"),
+            N_("We logged in, but could not find the folder where sent mail is kept."),
             (
-                "Open your mailbox in webmail and check that it has a Sent folder.",
+                N_("Open your mailbox in webmail and check that it has a Sent folder."),
                 FOLDER_NAME_TIP,
-                "The mailbox must be a full account that both sends and receives mail.",
-                "If it still fails, contact support.",
+                N_("The mailbox must be a full account that both sends and receives mail."),
+                N_("If it still fails, contact support."),
             ),
         ),
         ErrorKind(
             SMTP_FATAL,
-            "SMTP fatal error",
-            "The SMTP server stopped the conversation with an error.",
+            N_("SMTP fatal error"),
+            N_("The SMTP server stopped the conversation with an error."),
             (
                 RETRY_TIP,
-                "Check the SMTP server name and port.",
-                "Check that your provider lets outside apps send through SMTP.",
+                N_("Check the SMTP server name and port."),
+                N_("Check that your provider lets outside apps send through SMTP."),
                 Shown(
                     REPLY,
-                    "If it keeps happening, ask your provider about the server's reply shown here.",
-                    "If it keeps happening, ask your provider about the server's reply.",
+                    N_("If it keeps happening, ask your provider about the server's reply shown here."),
+                    N_("If it keeps happening, ask your provider about the server's reply."),
                 ),
             ),
         ),
         ErrorKind(
             IMAP_NO_RESPONSE,
-            "IMAP no response error",
-            "The IMAP server did not answer the way an IMAP server should.",
+            N_("IMAP no response error"),
+            N_("The IMAP server did not answer the way an IMAP server should."),
             (
                 RETRY_TIP,
-                "Check the IMAP server name and port (IMAP usually uses 993 or 143).",
-                "Check that your plan includes IMAP access.",
-                "If it keeps happening, ask your provider.",
+                N_("Check the IMAP server name and port (IMAP usually uses 993 or 143)."),
+                N_("Check that your plan includes IMAP access."),
+                N_("If it keeps happening, ask your provider."),
             ),
         ),
         ErrorKind(
             SSL,
-            "SSL/TLS error",
-            "The secure connection could not be set up with these encryption settings.",
+            N_("SSL/TLS error"),
+            N_("The secure connection could not be set up with these encryption settings."),
             (
-                "Check whether your provider wants SSL/TLS or STARTTLS for this server.",
+                N_("Check whether your provider wants SSL/TLS or STARTTLS for this server."),
                 PORT_MODE_TIP,
                 CURRENT_TLS_TIP,
-                "If you are unsure, ask your provider which setting to use.",
+                N_("If you are unsure, ask your provider which setting to use."),
             ),
         ),
         ErrorKind(
             TIMEOUT,
-            "Timeout error",
-            "The server did not answer in time.",
+            N_("Timeout error"),
+            N_("The server did not answer in time."),
             (
                 RETRY_TIP,
-                "Check the server name and port.",
-                "Check your provider's status page for outages or delays.",
-                "If it keeps happening, contact your provider.",
+                N_("Check the server name and port."),
+                N_("Check your provider's status page for outages or delays."),
+                N_("If it keeps happening, contact your provider."),
             ),
         ),
         ErrorKind(
             CONNECTION_REFUSED,
-            "Connection refused",
-            "The server's machine answered but refused the connection on this port.",
+            N_("Connection refused"),
+            N_("The server's machine answered but refused the connection on this port."),
             (
-                "Check the server name and the port.",
-                "A firewall, proxy or the provider itself may be blocking outside connections to this port.",
-                "Check that your provider allows SMTP/IMAP access from other apps.",
+                N_("Check the server name and the port."),
+                N_(
+                    "A firewall, proxy or the provider itself may be blocking outside connections to "
+                    "this port."
+                ),
+                N_("Check that your provider allows SMTP/IMAP access from other apps."),
             ),
         ),
         ErrorKind(
             HOST_UNREACHABLE,
-            "Host unreachable",
-            "We could not reach a server by that name.",
+            N_("Host unreachable"),
+            N_("We could not reach a server by that name."),
             (
                 HOST_TYPO_TIP,
-                "Check that the server exists: your provider's help pages list it.",
-                "Try again once you have confirmed the name.",
+                N_("Check that the server exists: your provider's help pages list it."),
+                N_("Try again once you have confirmed the name."),
             ),
         ),
         ErrorKind(
             UNKNOWN,
-            "Unknown error",
-            "Something went wrong that does not fit a known category.",
+            N_("Unknown error"),
+            N_("Something went wrong that does not fit a known category."),
             (
-                "Check your email address, username and password.",
-                "Check the SMTP and IMAP settings.",
-                "Make sure SMTP and IMAP access are switched on at your provider.",
-                "Run the test again, and contact support if it keeps failing.",
+                N_("Check your email address, username and password."),
+                N_("Check the SMTP and IMAP settings."),
+                N_("Make sure SMTP and IMAP access are switched on at your provider."),
+                N_("Run the test again, and contact support if it keeps failing."),
             ),
         ),
         ErrorKind(
             NOT_DELIVERED,
-            "Test message not delivered",
-            "We sent a test message from this mailbox to itself, and it did not arrive in time.",
+            N_("Test message not delivered"),
+            N_("We sent a test message from this mailbox to itself, and it did not arrive in time."),
             (
-                "Look for a message titled 'Email Account Center test' in the inbox, spam and other "
-                "folders: if it came late or was filtered, a rule or a delay is the cause. "
-                "You may delete it.",
-                "Check the mailbox's filters, forwarding and auto-delete rules in webmail.",
-                "Check that the mailbox is not full and that the provider has not paused sending "
-                "(daily limits, a new account, a security check).",
-                "Run the test again; if the message never arrives, ask your provider why mail sent "
-                "through SMTP is not delivered.",
+                N_(
+                    "Look for a message titled 'Email Account Center test' in the inbox, spam and other "
+                    "folders: if it came late or was filtered, a rule or a delay is the cause. "
+                    "You may delete it."
+                ),
+                N_("Check the mailbox's filters, forwarding and auto-delete rules in webmail."),
+                N_(
+                    "Check that the mailbox is not full and that the provider has not paused sending "
+                    "(daily limits, a new account, a security check)."
+                ),
+                N_(
+                    "Run the test again; if the message never arrives, ask your provider why mail sent "
+                    "through SMTP is not delivered."
+                ),
             ),
         ),
         ErrorKind(
             SSO_REQUIRED,
-            "Use Sign in with Google or Microsoft",
-            "This provider does not allow password connections for this kind of account.",
+            N_("Use Sign in with Google or Microsoft"),
+            N_("This provider does not allow password connections for this kind of account."),
             (
-                "Connect this mailbox with the 'Sign in with Google' or 'Sign in with "
-                "Microsoft' button instead of a password.",
+                N_(
+                    "Connect this mailbox with the 'Sign in with Google' or 'Sign in with "
+                    "Microsoft' button instead of a password."
+                ),
             ),
         ),
         ErrorKind(
             PROVIDER_UNSUPPORTED,
-            "Provider not supported",
-            "Mailboxes from this provider cannot be connected over SMTP/IMAP.",
+            N_("Provider not supported"),
+            N_("Mailboxes from this provider cannot be connected over SMTP/IMAP."),
             (
-                "This provider does not offer standard SMTP/IMAP access to outside apps.",
-                "Use a mailbox from another provider.",
+                N_("This provider does not offer standard SMTP/IMAP access to outside apps."),
+                N_("Use a mailbox from another provider."),
             ),
         ),
         ErrorKind(
             BLOCKED_HOST,
-            "Server address not allowed",
-            "For security, we do not connect to private, local or internal network addresses.",
+            N_("Server address not allowed"),
+            N_("For security, we do not connect to private, local or internal network addresses."),
             (
-                "Use your provider's public server name.",
-                "If your mail server is on a private network, ask your administrator to allow it.",
+                N_("Use your provider's public server name."),
+                N_("If your mail server is on a private network, ask your administrator to allow it."),
             ),
         ),
         ErrorKind(
             RATE_LIMITED,
-            "Testing paused",
-            "We paused tests for this mailbox for a while.",
+            N_("Testing paused"),
+            N_("We paused tests for this mailbox for a while."),
             (
-                "Wait until the time shown, then test again.",
-                "If the password was refused, check it (or create an app password) before the next try: "
-                "repeated wrong passwords can get a mailbox locked by its provider.",
+                N_("Wait until the time shown, then test again."),
+                N_(
+                    "If the password was refused, check it (or create an app password) before the next try: "
+                    "repeated wrong passwords can get a mailbox locked by its provider."
+                ),
             ),
         ),
         ErrorKind(
             INVALID_INPUT,
-            "Invalid settings",
-            "Some of the settings are not valid.",
-            ("Correct the highlighted value and try again.",),
+            N_("Invalid settings"),
+            N_("Some of the settings are not valid."),
+            (N_("Correct the highlighted value and try again."),),
         ),
     )
 }

@@ -12,6 +12,7 @@ from . import errors
 from .errors import ProbeError
 from .steps import Deadline, ProbeConfig, StepRecorder
 from .transport import NONE, SECURITY_LABELS, SSL, STANDARD_PORTS, STARTTLS, ServerSettings
+from .words import N_
 
 
 def _points_to_other_mode(server: ServerSettings, error: ProbeError) -> bool:
@@ -83,10 +84,12 @@ def suggest_tls_fix(
         wanted, had = SECURITY_LABELS[security], SECURITY_LABELS[server.security]
         suggestion = {f"{protocol}_security": security}
         if port == server.port:
-            message = f"Port {port} expects {wanted}, not {had}."
+            message = N_("Port {port} expects {wanted}, not {had}.").format(port=port, wanted=wanted, had=had)
         else:
             suggestion[f"{protocol}_port"] = port
-            message = f"Use {wanted} on port {port}: the server answers there."
+            message = N_("Use {wanted} on port {port}: the server answers there.").format(
+                wanted=wanted, port=port
+            )
         suggestion["message"] = message
         fixed = ProbeError(
             errors.SSL,

@@ -5,28 +5,33 @@ the general tip on the same topic. Data only, like reasons.py.
 """
 
 from .reasons import IMAP_SWITCH_TIP, TWO_STEP_TIP, Shown
+from .words import N_
 
 APP_PASSWORD = "app_password"  # noqa: S105 (a topic name, not a secret)
 IMAP_SWITCH = "imap_switch"
 SMTP_AUTH_SWITCH = "smtp_auth_switch"
 PROVIDER_HELP: dict[str, str] = {
     APP_PASSWORD: (
-        "{provider} takes only an app password from mail apps, not the password you sign in with: "
-        "create one and type it here."
+        N_(
+            "{provider} takes only an app password from mail apps, not the password you sign in with: "
+            "create one and type it here."
+        )
     ),
     IMAP_SWITCH: (
-        "{provider} ships with IMAP access switched off: switch it on in its settings, then test again."
+        N_("{provider} ships with IMAP access switched off: switch it on in its settings, then test again.")
     ),
     SMTP_AUTH_SWITCH: (
-        "Microsoft 365 refuses passwords over SMTP until an administrator switches on SMTP AUTH "
-        "(authenticated SMTP) for this mailbox."
+        N_(
+            "Microsoft 365 refuses passwords over SMTP until an administrator switches on SMTP AUTH "
+            "(authenticated SMTP) for this mailbox."
+        )
     ),
 }
 # The words of each topic's deep link.
 PROVIDER_LINK_TEXT: dict[str, str] = {
-    APP_PASSWORD: "How to create an app password",
-    IMAP_SWITCH: "How to switch IMAP on",
-    SMTP_AUTH_SWITCH: "How an administrator allows SMTP AUTH",
+    APP_PASSWORD: N_("How to create an app password"),
+    IMAP_SWITCH: N_("How to switch IMAP on"),
+    SMTP_AUTH_SWITCH: N_("How an administrator allows SMTP AUTH"),
 }
 # The general tip (or the reason's own advice) each topic replaces.
 PROVIDER_REPLACES: dict[str, tuple[str | Shown, ...]] = {

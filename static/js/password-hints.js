@@ -3,6 +3,11 @@
 // element named by the field's aria-describedby and appears with the first keystroke.
 (function () {
   "use strict";
+  // The JavaScript catalogue's words (base.html loads it first); English if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return values[name]; });
+  };
   var COMMON = ["password", "passw0rd", "password1", "12345678", "123456789", "1234567890", "qwerty",
     "qwertyuiop", "qwerty123", "letmein", "iloveyou", "welcome", "welcome1", "admin123", "abc12345",
     "football", "baseball", "sunshine", "princess", "dragon", "monkey", "trustno1", "superman",
@@ -36,12 +41,12 @@
     var address = form && form.querySelector("input[type=email]");
     var minimum = parseInt(input.getAttribute("data-min-length"), 10) || 8;
     var rules = [
-      { text: "At least " + minimum + " characters", ok: function (v) { return v.length >= minimum; } },
-      { text: "Not only numbers", ok: function (v) { return !/^[0-9]+$/.test(v); } },
-      { text: "Not a common password or a simple pattern", ok: function (v) { return !common(v); } },
+      { text: interpolate(gettext("At least %(count)s characters"), { count: minimum }, true), ok: function (v) { return v.length >= minimum; } },
+      { text: gettext("Not only numbers"), ok: function (v) { return !/^[0-9]+$/.test(v); } },
+      { text: gettext("Not a common password or a simple pattern"), ok: function (v) { return !common(v); } },
     ];
     if (address) {
-      rules.push({ text: "Not like your email address", ok: function (v) { return !likeAddress(v, address.value); } });
+      rules.push({ text: gettext("Not like your email address"), ok: function (v) { return !likeAddress(v, address.value); } });
     }
     var items = rules.map(function (rule) {
       var item = document.createElement("li");
@@ -59,7 +64,7 @@
       for (var i = 0; i < rules.length; i++) {
         var met = rules[i].ok(value);
         items[i].className = met ? "met" : "";
-        items[i].lastChild.textContent = met ? " (done)" : " (not yet)";
+        items[i].lastChild.textContent = " " + (met ? gettext("(done)") : gettext("(not yet)"));
       }
     }
     input.addEventListener("input", update);

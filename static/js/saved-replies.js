@@ -2,6 +2,7 @@
 // the cursor is (at the end if the reply was never focused). Nothing typed is replaced.
 (function () {
   "use strict";
+  var gettext = window.gettext || function (text) { return text; };  // the JavaScript catalogue
   var reply = document.querySelector(".reply-form textarea[name=text]");
   var status = document.querySelector("[data-saved-status]");
   var buttons = document.querySelectorAll("button[data-saved-reply]");
@@ -29,7 +30,7 @@
       var source = document.getElementById(event.currentTarget.getAttribute("data-saved-reply"));
       if (!source) return;
       insert(source.innerText.trim());
-      if (status) status.textContent = "Inserted into your reply.";
+      if (status) status.textContent = gettext("Inserted into your reply.");
     });
   }
 })();

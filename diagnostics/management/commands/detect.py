@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 from diagnostics.autodetection import detect
 from diagnostics.net import validate
 from diagnostics.net.errors import ProbeError
+from languages.commands import add_language_argument, speaking
+from languages.words import say, say_all
 
 
 class Command(BaseCommand):
@@ -24,12 +26,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--fresh", action="store_true", help="ignore the cached result for the domain")
         parser.add_argument("--offline", action="store_true", help="directory and cache only, no network")
+        add_language_argument(parser)
 
     def handle(self, *args, **options):
+        with speaking(options):
+            self._detect(options)
+
+    def _detect(self, options) -> None:
         try:
             email = validate.email(options["email"])
         except ProbeError as exc:
-            self.stderr.write(exc.detail)
+            self.stderr.write(say(exc.detail))
             sys.exit(2)
         detection = detect(
             email,
@@ -38,6 +45,8 @@ class Command(BaseCommand):
             complete=options["all_sources"],
         )
         result = detection.as_dict()
+        if options["language"]:
+            result["notes"] = say_all(result["notes"])
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return

@@ -23,6 +23,8 @@ from diagnostics.net.runner import CONNECTED, FAILED, Diagnosis, policy_errors, 
 from diagnostics.net.transport import SECURITY_CHOICES, ServerSettings
 from diagnostics.net.usernames import alternate_username, normalize_app_password
 from diagnostics.net.verification import Verification
+from languages.commands import add_language_argument, speaking
+from languages.words import say_diagnosis
 
 PROTOCOLS = ("smtp", "imap")
 MIN_PROBE_SECONDS = 1.0  # however long the start took, the servers get a real chance
@@ -65,6 +67,7 @@ class Command(BaseCommand):
             "filing and the sender domain's DNS (waits up to MAIL_ROUND_TRIP_DEADLINE seconds)",
         )
         parser.add_argument("--json", action="store_true", help="print JSON")
+        add_language_argument(parser)
 
     @sensitive_variables()
     def _password(self, options) -> str:
@@ -92,12 +95,18 @@ class Command(BaseCommand):
         oauth = bool(options["oauth_token_env"] or options["oauth_token_stdin"])
         password = self._token(options) if oauth else self._password(options)
         result = diagnose(options, password, oauth=oauth, started=started)
+        with speaking(options):
+            if options["language"]:
+                result = say_diagnosis(result)
+            self._write(result, options)
+        if result["status"] != CONNECTED:
+            sys.exit(1)
+
+    def _write(self, result: dict, options) -> None:
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         else:
             self.stdout.write(_human(result))
-        if result["status"] != CONNECTED:
-            sys.exit(1)
 
 
 def _server(options, proto: str, default: ServerSettings | None, email: str) -> ServerSettings:

@@ -19,6 +19,8 @@ from core import crypto
 from diagnostics.config import probe_config
 from imports import checking, csvfile, detect, probe, saving
 from imports import rows as R
+from languages.commands import add_language_argument, speaking
+from languages.words import say, say_all
 
 PUBLIC = (
     "email",
@@ -44,9 +46,14 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and test only; save nothing")
         parser.add_argument("--json", action="store_true", help="print JSON")
         parser.add_argument("--parallel", type=int, default=20, help="rows tested at the same time (1-200)")
+        add_language_argument(parser)
 
     @sensitive_variables()
     def handle(self, *args, **options):
+        with speaking(options):
+            self._import(options)
+
+    def _import(self, options) -> None:
         user = get_user_model().objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"no user named {options['user']!r}", returncode=2)
@@ -77,6 +84,8 @@ class Command(BaseCommand):
             "rows": [{"row": row.number, **{k: getattr(row, k) for k in PUBLIC}} for row in rows],
         }
         result["summary"] = _summary(rows)
+        if options["language"]:
+            _say_rows(result)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
         else:
@@ -127,6 +136,15 @@ def _save(user, made: list[tuple[R.Candidate, str]]) -> None:
                     "Already in your mailbox list.",
                     reason="existing",
                 )
+
+
+def _say_rows(result: dict) -> None:
+    """The rows' words in the chosen language; states, codes and columns stay as they are."""
+    result["warnings"] = say_all(result["warnings"])
+    for row in result["rows"]:
+        row["message"] = say(row["message"] or "")
+        for problem in row["problems"]:
+            problem["message"] = say(problem["message"])
 
 
 def _summary(rows: list[R.Candidate]) -> dict:

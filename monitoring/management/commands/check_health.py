@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Mailbox
+from languages.commands import add_language_argument, speaking
 from monitoring import checks, readiness, schedule
 from monitoring import state as mailbox_states
 from monitoring.models import Health, State
@@ -20,8 +21,13 @@ class Command(BaseCommand):
         which.add_argument("--mailbox", type=int, metavar="ID", help="one mailbox")
         which.add_argument("--due", action="store_true", help="the mailboxes whose check is due")
         parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+        add_language_argument(parser)
 
     def handle(self, *args, **options):
+        with speaking(options):
+            self._check(options)
+
+    def _check(self, options) -> None:
         schedule.enroll()
         if options["mailbox"] is not None:
             mailbox = Mailbox.objects.filter(pk=options["mailbox"]).first()

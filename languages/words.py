@@ -1,0 +1,80 @@
+"""The network core's words, translated where the app shows them.
+
+diagnostics/net marks its words with N_() and stays English (the JSON, the logs, the
+stored rows). Pages and emails pass them through say(): the active language's
+translation, or the English words when there is none. A sentence the core formatted
+(`{server} did not take the connection: nothing came back for {seconds} s.`) is matched
+back to its template, which is translated and filled with the same values. A server's
+own reply is never passed through here: it is shown as the server said it.
+"""
+
+import re
+from functools import cache
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+
+# Importing the modules that hold the words registers their templates (N_).
+from diagnostics.net import errors, provider_help, reasons  # noqa: F401
+from diagnostics.net.words import TEMPLATES
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@cache
+def _patterns(count: int) -> tuple[tuple[re.Pattern, str], ...]:
+    found = []
+    for template in sorted(TEMPLATES, key=len, reverse=True):
+        pattern, last = [], 0
+        for field in _FIELD.finditer(template):
+            pattern.append(re.escape(template[last : field.start()]))
+            pattern.append(f"(?P<{field.group(1)}>.+?)")
+            last = field.end()
+        pattern.append(re.escape(template[last:]))
+        found.append((re.compile("".join(pattern), re.DOTALL), template))
+    return tuple(found)
+
+
+def say(text: str) -> str:
+    """`text` (English words from the network core) in the active language."""
+    if not text:
+        return text
+    translated = gettext(text)
+    if translated != text or "{" in text:
+        return translated
+    for pattern, template in _patterns(len(TEMPLATES)):  # anew when more are marked
+        match = pattern.fullmatch(text)
+        if match is not None:
+            return gettext(template).format(**match.groupdict())
+    return text
+
+
+def say_all(texts) -> list[str]:
+    return [say(text) for text in texts]
+
+
+def say_error(error: dict) -> dict:
+    """An error as written to JSON (errors.ErrorReport.as_dict), its words translated;
+    code, reason, protocol, step and the server's reply unchanged."""
+    said = dict(error)
+    for key in ("title", "detail"):
+        said[key] = say(error.get(key) or "")
+    said["help"] = say_all(error.get("help") or [])
+    suggestion = error.get("suggestion")
+    if isinstance(suggestion, dict) and suggestion.get("message"):
+        said["suggestion"] = {**suggestion, "message": say(suggestion["message"])}
+    return said
+
+
+# For what is built at import time (a form's choices): translated when shown.
+say_lazy = lazy(say, str)
+
+
+def say_diagnosis(result: dict) -> dict:
+    """`manage.py diagnose --json` with its words translated: the errors' titles, details,
+    advice and fix messages and the steps' details. Keys, codes, reasons, statuses and the
+    servers' replies stay as they are."""
+    said = dict(result)
+    said["errors"] = [say_error(error) for error in result.get("errors") or []]
+    said["steps"] = [{**step, "detail": say(step.get("detail") or "")} for step in result.get("steps") or []]
+    return said

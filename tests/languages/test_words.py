@@ -1,0 +1,39 @@
+"""The network core's English words, translated where they are shown (languages/words.py)."""
+
+from django.utils import translation
+
+from diagnostics.net import errors, provider_help, reasons
+from diagnostics.net.advice import waited
+from languages.words import say, say_error
+
+
+def test_it_translates_the_catalogue_and_leaves_unknown_words_as_they_are():
+    with translation.override("de"):
+        assert say(errors.kind(errors.IMAP_AUTH).title) == "IMAP-Anmeldung fehlgeschlagen"
+        assert say("Words nobody marked.") == "Words nobody marked."
+        assert say("") == ""
+    with translation.override("en"):
+        assert say(errors.kind(errors.IMAP_AUTH).title) == "IMAP authentication error"
+
+
+def test_a_sentence_the_core_formatted_is_translated_with_the_same_values():
+    english = waited("connect_timeout", "The IMAP server", 10)
+    with translation.override("fr"):
+        said = say(english)
+    assert said.startswith("The IMAP server n’a pas accepté la connexion")
+    assert "10 s" in said
+    advice = provider_help.PROVIDER_HELP[provider_help.APP_PASSWORD].format(provider="GMX")
+    with translation.override("es"):
+        assert say(advice).startswith("GMX solo acepta una contraseña de aplicación")
+
+
+def test_an_error_keeps_its_codes_and_the_servers_reply_verbatim():
+    reply = "NO [AUTHENTICATIONFAILED] Authentication failed."
+    report = errors.ErrorReport(errors.IMAP_AUTH, "imap", server_reply=reply, reason="wrong_credentials")
+    with translation.override("de"):
+        said = say_error(report.as_dict())
+    assert (said["code"], said["reason"], said["protocol"]) == ("imap_auth", "wrong_credentials", "imap")
+    assert said["server_reply"] == reply
+    assert said["title"] == "IMAP-Anmeldung fehlgeschlagen"
+    assert said["detail"].startswith("Der Posteingangsserver (IMAP)")
+    assert reasons.TYPO_TIP not in said["help"] and len(said["help"]) == len(report.help)
