@@ -3,10 +3,10 @@
 Worked out from four things, and nothing else: the mailbox's newest connection test (with
 its errors), its health record (monitoring), whether its checks are paused (the health
 record again) and the outcome of its newest round trip (the delivery test, kept on the
-test that ran it). `derive()` (monitoring/state_rules.py) is a plain function over those rows; `of()` loads them for
-one mailbox and `for_mailboxes()` for a page of them in four queries whatever the page's
-size. The error words come from the one catalogue (diagnostics.net.errors): people see
-titles, machines get `code`/`reason`.
+test that ran it). `derive()` (monitoring/state_rules.py) is a plain function over those
+rows; `of()` loads them for one mailbox and `for_mailboxes()` for a page of them in four
+queries whatever the page's size. The error words come from the one catalogue
+(diagnostics.net.errors): people see titles, machines get `code`/`reason`.
 
 The README's "Mailbox states" table lists every state.
 """

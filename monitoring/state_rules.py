@@ -173,7 +173,9 @@ def _reconnect_state(mailbox, first) -> MailboxState:
 
 def _trouble(mailbox, test, test_errors: list, health) -> MailboxState:
     """Disconnected or degraded by a health check (the newest failure's words)."""
-    found = test_errors if test.effective_status == ConnectionTest.Status.FAILED and test_errors else []
+    # A test we refused to run (rate limit, wrong-password pause) says nothing about the server.
+    said = [e for e in test_errors if e.code != catalogue.RATE_LIMITED]
+    found = said if test.effective_status == ConnectionTest.Status.FAILED else []
     found = found or ([_Error(health.error_code, health.error_reason)] if health.error_code else [])
     first = found[0] if found else _Error(catalogue.UNKNOWN, "")
     if mailbox.auth_method == "oauth" and any(e.code in AUTH_CODES for e in found):
