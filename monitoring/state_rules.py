@@ -279,7 +279,7 @@ def derive(mailbox, test, test_errors: list, health, trip_status: str = "") -> M
     if not failed:
         state = _connected(trip_status)
         if state.name == DELIVERY_WARNING:
-            action = Action(_("See the delivery result"), _page(mailbox))
+            action = Action(_("See the delivery result"), _page(mailbox, "delivery"))
             state = MailboxState(**{**state.__dict__, "action": action})
         return state
     if _is_almost(test, test_errors):
