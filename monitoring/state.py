@@ -12,10 +12,10 @@ The README's "Mailbox states" table lists every state.
 """
 
 from django.conf import settings
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.db.models.fields.json import KT
+from django.db.models import Case, F, OuterRef, Prefetch, Subquery, Value, When
+from django.utils import timezone
 
-from diagnostics.models import ConnectionTest, TestError
+from diagnostics.models import ConnectionTest, Delivery, TestError
 
 from .models import Health
 from .models import State as HealthState
@@ -69,7 +69,7 @@ def for_mailboxes(mailboxes, healths: dict | None = None) -> dict[int, MailboxSt
     ids = [m.pk for m in mailboxes]
     if not ids:
         return {}
-    trips = _newest_tests().filter(round_trip__isnull=False).annotate(trip=KT("round_trip__status"))
+    trips = _newest_tests().exclude(delivery_status="").annotate(trip=_delivery())
     newest = {
         pk: (test_id, trip)
         for pk, test_id, trip in Mailbox.objects.filter(pk__in=ids)
@@ -95,15 +95,24 @@ def for_mailboxes(mailboxes, healths: dict | None = None) -> dict[int, MailboxSt
     return found
 
 
+def _delivery():
+    """ConnectionTest.effective_delivery in SQL: a check that outlived its deadline failed."""
+    return Case(
+        When(delivery_status=Delivery.CHECKING, checks_until__lt=timezone.now(), then=Value(Delivery.FAILED)),
+        default=F("delivery_status"),
+    )
+
+
 def of(mailbox, test=None, test_errors=None) -> MailboxState:
     """One mailbox's state. A page that has its newest test and errors passes them in."""
     if test is None and test_errors is None:
         return for_mailboxes([mailbox])[mailbox.pk]
     health = Health.objects.filter(pk=mailbox.pk).first()
     trip = (
-        ConnectionTest.objects.filter(mailbox=mailbox, round_trip__isnull=False)
+        ConnectionTest.objects.filter(mailbox=mailbox)
+        .exclude(delivery_status="")
         .order_by("-created_at", "-pk")
-        .annotate(trip=KT("round_trip__status"))
+        .annotate(trip=_delivery())
         .values_list("trip", flat=True)
         .first()
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from diagnostics.models import ConnectionTest
+from diagnostics.models import DELIVERY_PROBLEMS, ConnectionTest, Delivery
 from diagnostics.net import errors as catalogue
 from diagnostics.net.advice import AUTH_CODES, PASSWORD_REASONS, RETRY_REASONS, SIGN_IN_REASONS
 
@@ -28,8 +28,6 @@ NAMES = (UNTESTED, QUEUED, TESTING, CONNECTED, DELIVERY_WARNING, ALMOST, FAILED)
 BANNER = (DISCONNECTED, RECONNECT)
 # The states whose action the mailbox page's result block carries (from the same errors).
 FIX_IN_RESULT = (FAILED, ALMOST, DISCONNECTED, RECONNECT)
-# Round-trip outcomes that leave the mailbox connected but worth a look.
-DELIVERY_PROBLEMS = ("not_delivered", "delivered_to_spam")
 # The badge classes of static/css/app.css, per tone.
 BADGES = {"ok": "connected", "warn": "warn", "bad": "failed", "info": "info", "off": "off"}
 PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft"}
@@ -222,13 +220,17 @@ def _is_almost(test, test_errors: list) -> bool:
 
 def _connected(trip_status: str) -> MailboxState:
     if trip_status in DELIVERY_PROBLEMS:
-        spam = trip_status == "delivered_to_spam"
+        spam = trip_status == Delivery.DELIVERED_TO_SPAM
+        if spam:
+            sentence = _("Sending and receiving work, but our test message went to the spam folder.")
+        elif trip_status == Delivery.NOT_DELIVERED:
+            sentence = _("Sending and receiving work, but our test message did not arrive in time.")
+        else:
+            sentence = _("Sending and receiving work, but our delivery test could not finish.")
         return MailboxState(
             DELIVERY_WARNING,
             _("Connected, delivery warning"),
-            _("Sending and receiving work, but our test message went to the spam folder.")
-            if spam
-            else _("Sending and receiving work, but our test message did not arrive in time."),
+            sentence,
             "warn",
             None,  # filled in by derive(): it needs the mailbox
             True,

@@ -226,3 +226,35 @@ def test_an_older_tests_delivery_is_named_as_that_tests(
     page = client_a.get(reverse("mailbox_detail", args=[mailbox.pk])).content.decode()
     assert 'data-trip="delivered"' in page
     assert f"from the test of {first.created_at:%-d %b %Y}" in page
+
+
+def test_a_delivery_check_that_outlives_its_deadline_is_reaped_as_failed(user, make_mailbox):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from diagnostics.flows import reap_stuck_tests
+
+    mailbox = make_mailbox(user)
+    test = ConnectionTest.objects.create(
+        mailbox=mailbox,
+        status="connected",
+        round_trip_requested=True,
+        delivery_status="checking",
+        round_trip={"status": "checking", "wait_seconds": 60},
+        checks_until=timezone.now() - timedelta(seconds=1),
+    )
+    in_time = ConnectionTest.objects.create(
+        mailbox=make_mailbox(user, email="other@example.test"),
+        status="connected",
+        delivery_status="checking",
+        checks_until=timezone.now() + timedelta(minutes=1),
+    )
+    assert test.effective_delivery == "failed" and in_time.effective_delivery == "checking"
+    assert reap_stuck_tests() == 1
+    test.refresh_from_db()
+    assert (test.status, test.delivery_status, test.checks_until) == ("connected", "failed", None)
+    verification = MailboxVerification.objects.get(mailbox=mailbox)
+    assert (verification.delivery_status, verification.delivery_test_id) == ("failed", test.pk)
+    in_time.refresh_from_db()
+    assert in_time.delivery_status == "checking"
