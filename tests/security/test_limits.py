@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostics import flows, limits
+from core import limits
+from diagnostics import flows
 from diagnostics.models import ConnectionTest
 
 pytestmark = pytest.mark.django_db
