@@ -8,10 +8,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from core import dispatch, limits
+from core import credentials, dispatch, limits
 from core.crypto import DecryptionError
 from live.publish import publish, publish_many
-from mailauth.tokens import credentials_for
 
 from . import deliverability
 from .config import probe_config
@@ -158,7 +157,7 @@ def execute_test(test_id: int) -> None:
         publish(f"mailbox-{mailbox.pk}")
         return
     try:
-        password = credentials_for(mailbox)  # a password, or a fresh OAuth token (mailauth)
+        password = credentials.for_mailbox(mailbox)  # a password, or a fresh OAuth token
     except DecryptionError:
         report = ErrorReport(
             errors.UNKNOWN,

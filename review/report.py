@@ -1,7 +1,7 @@
 """The diagnostic report of one test, as JSON for download. Never the password."""
 
+from diagnostics.copies import copy_of_test
 from diagnostics.models import ConnectionTest
-from support.flows import copy_of_test
 
 
 def _when(value) -> str | None:

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.roles import ADMIN, SUPPORT, has_role, role_required
+from diagnostics.copies import provider_name, without_secrets
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest, TestError
 from live import page as live_page
-from support.flows import provider_name, without_secrets
 
 from . import by_mailbox, charts, trends
 from .filters import FailureFilterForm, GroupedFilterForm, NoteForm, failed_tests

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.roles import ADMIN, SUPPORT, has_role, holders, role_required
+from diagnostics import copies
 from diagnostics.models import ConnectionTest
 from diagnostics.net.errors import CATALOGUE
 from live import page as live_page
@@ -129,7 +130,7 @@ def _queue_detail(request: HttpRequest, support_request: SupportRequest, **forms
         "note_form": forms.get("note_form") or NoteForm(),
         "status_form": StatusForm(initial={"status": support_request.status}),
         "assign_form": AssignForm(initial={"assignee": support_request.assignee_id}, agents=agents),
-        "provider_name": flows.provider_name(support_request.provider_id),
+        "provider_name": copies.provider_name(support_request.provider_id),
     }
     return render(request, "support/queue_detail.html", ctx)
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.roles import SUPPORT, has_role
+from diagnostics import copies
 from diagnostics.models import ConnectionTest
 
 from . import flows
@@ -53,8 +54,8 @@ def request_new(request: HttpRequest, test_id: int) -> HttpResponse:
         )
         messages.success(request, "Your request was sent to support. Their answer will show here.")
         return redirect(support_request)
-    ctx = {"form": form, "test": test, "copy": flows.copy_of_test(test)}
-    ctx["provider_name"] = flows.provider_name(ctx["copy"]["provider_id"])
+    ctx = {"form": form, "test": test, "copy": copies.copy_of_test(test)}
+    ctx["provider_name"] = copies.provider_name(ctx["copy"]["provider_id"])
     return render(request, "support/request_new.html", ctx)
 
 
@@ -64,7 +65,7 @@ def _detail(request: HttpRequest, support_request: SupportRequest, form: FollowU
         "form": form,
         "screenshots": support_request.screenshots.all(),
         "thread": support_request.messages.all(),
-        "provider_name": flows.provider_name(support_request.provider_id),
+        "provider_name": copies.provider_name(support_request.provider_id),
     }
     return render(request, "support/request_detail.html", ctx)
 
