@@ -15,9 +15,9 @@ from diagnostics.models import ConnectionTest
 from diagnostics.net.errors import CATALOGUE
 from live import page as live_page
 
-from . import flows
-from .forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, StatusForm
-from .models import SavedReply, SupportRequest
+from .. import flows
+from ..forms import AssignForm, NoteForm, QueueFilterForm, ReplyForm, StatusForm
+from ..models import SavedReply, SupportRequest
 
 PAGE_SIZE = 50
 Status = SupportRequest.Status

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from core import limits
 from core.roles import landing_url
 
-from .forms import SignupForm, ThrottledLoginForm, password_hint_attrs
-from .throttle import client_ip, signup_blocked
+from ..forms import SignupForm, ThrottledLoginForm, password_hint_attrs
+from ..throttle import client_ip, signup_blocked
 
 BACKEND = "accounts.backends.EmailOrUsernameBackend"
 # Reset emails: per address asked for, and per client address (a stranger must not be

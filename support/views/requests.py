@@ -11,9 +11,9 @@ from core.roles import SUPPORT, has_role
 from diagnostics import copies
 from diagnostics.models import ConnectionTest
 
-from . import flows
-from .forms import FollowUpForm, RequestForm
-from .models import Screenshot, SupportRequest
+from .. import flows
+from ..forms import FollowUpForm, RequestForm
+from ..models import Screenshot, SupportRequest
 
 SCREENSHOT_CSP = "default-src 'none'; img-src 'self'; style-src 'none'; frame-ancestors 'none'; sandbox"
 

@@ -20,7 +20,7 @@ from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
 from live import page as live_page
 
-from .autofill import (
+from ..autofill import (
     AUTOFILLED,
     BLOCKING_POLICIES,
     autofill_marks,
@@ -30,9 +30,9 @@ from .autofill import (
     page_data,
     servers_line,
 )
-from .forms import MAX_PASSWORD, MailboxForm
-from .models import Mailbox
-from .results import summarize
+from ..forms import MAX_PASSWORD, MailboxForm
+from ..models import Mailbox
+from ..results import summarize
 
 
 def _get_mailbox_for_user(request: HttpRequest, pk: int) -> Mailbox:
