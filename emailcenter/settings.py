@@ -413,8 +413,8 @@ CELERY_BEAT_SCHEDULE["health-schedule-due"] = {
     "schedule": 60.0,
 }
 # Hourly: the daily digest goes out at MAIL_HEALTH_DIGEST_HOUR; retention thins old checks.
-CELERY_BEAT_SCHEDULE["health-daily"] = {
-    "task": "monitoring.tasks.daily",
+CELERY_BEAT_SCHEDULE["health-hourly"] = {
+    "task": "monitoring.tasks.hourly_upkeep",
     "schedule": 3600.0,
 }
 # --- Mailbox health checks --- END
