@@ -16,7 +16,10 @@ from support import flows
 from support.forms import ScreenshotsField
 from support.models import SavedReply
 from tests.browser.a11y import check_page
-from tests.staff_fixtures import image_bytes, make_failed_test, media_root  # noqa: F401
+from tests.staff_fixtures import image_bytes
+
+# Screenshots go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from accounts.models import Mailbox
 from monitoring import history
 from monitoring.models import Alert, AlertPreference, Check, Health, State
-from tests.staff_fixtures import admin_user, login, support_user  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from accounts.models import Mailbox
 from mailauth.models import OAuthCredential
+from tests.diagnostics.test_reliability import _broker_contents
 from tests.leaks import token_leak_forms
-from tests.security.test_reliability import _broker_contents
 
 from . import flows
 

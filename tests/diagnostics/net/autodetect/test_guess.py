@@ -5,8 +5,7 @@ import pytest
 
 from diagnostics.net.autodetect.cascade import discover
 from diagnostics.net.autodetect.probe import NotAServer, probe
-
-from .conftest import web_host
+from tests.diagnostics.net.autodetect.fixtures import web_host
 
 pytestmark = pytest.mark.usefixtures("dns")
 

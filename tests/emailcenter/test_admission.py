@@ -9,6 +9,9 @@ import pytest
 
 from emailcenter.admission import Admission
 
+# No database, cache or broker: the storage tier cannot change the outcome.
+pytestmark = pytest.mark.tier_independent
+
 
 class App:
     """Reads the body, then holds the request for `work` seconds; counts how many run at once."""

@@ -3,8 +3,7 @@
 
 from diagnostics.net.autodetect.cascade import discover
 from diagnostics.net.autodetect.detection import from_discovery
-
-from .conftest import autoconfig_xml, web_host
+from tests.diagnostics.net.autodetect.fixtures import autoconfig_xml, web_host
 
 
 def test_it_recognises_a_google_workspace_domain_by_mx(config, dns):

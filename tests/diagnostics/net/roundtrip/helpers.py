@@ -6,7 +6,7 @@ import time
 
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.roundtrip import run_round_trip
-from tests.roundtrip.conftest import PASSWORD
+from tests.diagnostics.net.roundtrip.fixtures import PASSWORD
 
 _FETCH = re.compile(rb"UID (\d+) FLAGS \(([^)]*)\)")
 

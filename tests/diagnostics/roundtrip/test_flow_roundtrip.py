@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from diagnostics.flows import execute_test, start_test
 from diagnostics.models import ConnectionTest, MailboxVerification
-from tests.roundtrip.conftest import PASSWORD
+from tests.diagnostics.net.roundtrip.fixtures import PASSWORD
 from tests.servers.delivery import Variant
 
 pytestmark = pytest.mark.django_db

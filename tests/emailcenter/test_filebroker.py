@@ -14,6 +14,9 @@ from kombu.utils.json import register_type
 
 from emailcenter.filebroker import Transport
 
+# No database, cache or broker: the storage tier cannot change the outcome.
+pytestmark = pytest.mark.tier_independent
+
 
 class _Probe:
     """A header value whose serialisation runs a callback: the moment the sender is

@@ -12,8 +12,7 @@ from core import dispatch
 from diagnostics import autodetection as service
 from diagnostics import tasks
 from tests.accounts.pages import data_island
-
-from .conftest import autoconfig_xml, web_host
+from tests.diagnostics.net.autodetect.fixtures import autoconfig_xml, web_host
 
 HTMX = {"HX-Request": "true"}
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from tests.roundtrip.conftest import PASSWORD
+from tests.diagnostics.net.roundtrip.fixtures import PASSWORD
 from tests.servers.delivery import Variant
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,7 @@
-"""Fixtures for autodetection: local DNS, HTTPS/HTTP servers with certificates for
-the test domains, and an AutodetectConfig aimed at them. Nothing leaves 127.0.0.1."""
+"""pytest plugin (listed in tests/conftest.py): fixtures for autodetection. Local DNS,
+HTTPS/HTTP servers with certificates for the test domains, and an AutodetectConfig
+aimed at them. Nothing leaves 127.0.0.1. The autodetection folders' conftests give
+every test its own cache namespace (`fresh_cache`)."""
 
 import uuid
 
@@ -7,15 +9,14 @@ import pytest
 
 from diagnostics.net.autodetect.config import AutodetectConfig
 from diagnostics.net.steps import ProbeConfig
-
-from .web import WebServer
+from tests.servers.web import WebServer
 
 # Every name the HTTPS test servers answer for (autoconfig.<d> and <d> itself).
 DOMAINS = ("example.test", "acme.test", "corp.test", "hoster.test", "slow.test")
 NAMES = (*DOMAINS, *(f"autoconfig.{d}" for d in DOMAINS), "ispdb.example.test", "127.0.0.1")
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def fresh_cache(settings, db):
     """A cache namespace of its own per test. Not cache.clear(): on Redis that would
     flush the Celery broker's keys too. Without Redis the cache is a database table."""

@@ -9,7 +9,7 @@ import pytest
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.roundtrip import FAILED, run_round_trip
 from diagnostics.net.transport import ServerSettings
-from tests.diagnostics.fakes import FakeIMAP
+from tests.diagnostics.net.fakes import FakeIMAP
 
 PASSWORD = "secret"
 ADDRESS = "alice@example.test"

@@ -6,9 +6,8 @@ import pytest
 from diagnostics.net.autodetect.cascade import discover
 from diagnostics.net.autodetect.detection import from_discovery
 from diagnostics.net.autodetect.model import fill, fill_domain
-
-from .conftest import autoconfig_xml, web_host
-from .web import endless, redirect
+from tests.diagnostics.net.autodetect.fixtures import autoconfig_xml, web_host
+from tests.servers.web import endless, redirect
 
 WELL_KNOWN = "/.well-known/autoconfig/mail/config-v1.1.xml"
 SUBDOMAIN = "/mail/config-v1.1.xml"

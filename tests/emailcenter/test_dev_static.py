@@ -4,9 +4,14 @@ modification time, so the browser may keep it and an edit gets a new URL."""
 import os
 from pathlib import Path
 
+import pytest
+
 from emailcenter.dev_static import VersionedStaticFilesStorage
 
-ROOT = Path(__file__).resolve().parent.parent
+# No database, cache or broker: the storage tier cannot change the outcome.
+pytestmark = pytest.mark.tier_independent
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_url_carries_the_files_modification_time_and_changes_with_it():

@@ -9,8 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from diagnostics import autodetection as service
-
-from .conftest import autoconfig_xml, web_host
+from tests.diagnostics.net.autodetect.fixtures import autoconfig_xml, web_host
 
 
 def _detect(*args) -> dict:

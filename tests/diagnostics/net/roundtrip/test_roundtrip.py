@@ -15,7 +15,7 @@ from diagnostics.net.roundtrip import (
     NEEDS_APPEND,
     NOT_DELIVERED,
 )
-from tests.roundtrip.helpers import fill, snapshot, subjects, trip
+from tests.diagnostics.net.roundtrip.helpers import fill, snapshot, subjects, trip
 from tests.servers.delivery import Variant
 
 AUTH_RESULTS = (
@@ -140,8 +140,9 @@ def test_idle_notices_a_late_delivery(delivery_dovecot, mailbox_on, probe_config
     box = mailbox_on(delivery_dovecot, Variant(delay=1.5))
     result, _ = trip(box, probe_config, wait=10.0)
     assert result.status == DELIVERED and result.waited_with == "idle"
-    # IDLE wakes on the EXISTS at once; the first look happened before delivery.
-    assert 1400 <= result.latency_ms < 4500
+    # The first look happened before delivery (1.5 s after sending) and IDLE, not a
+    # poll, noticed it: no wall-clock ceiling, which a loaded machine would break.
+    assert result.latency_ms >= 1400
 
 
 def test_without_idle_it_polls_and_moves_to_trash_without_uidplus(plain_dovecot, mailbox_on, probe_config):

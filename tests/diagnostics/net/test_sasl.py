@@ -10,9 +10,8 @@ from diagnostics.net import sasl
 from diagnostics.net.runner import CONNECTED, FAILED, run_probes
 from diagnostics.net.sasl import Bearer, RenewalFailed, TokenFacts
 from diagnostics.net.transport import ServerSettings
-
-from .authserver import GOOGLE_MAIL_SCOPE
-from .fixtures import GOOGLE_CLIENT, GOOGLE_SCOPE
+from tests.mailauth.authserver import GOOGLE_MAIL_SCOPE
+from tests.mailauth.fixtures import GOOGLE_CLIENT, GOOGLE_SCOPE
 
 
 def _servers(smtp, dovecot, email, smtp_security="ssl"):

@@ -1,5 +1,6 @@
-"""Fixtures for the round trip: Dovecot with LMTP delivery (with and without IDLE), a
-mailbox per test, and submission servers that deliver into it."""
+"""pytest plugin (listed in tests/conftest.py): fixtures for the round trip. Dovecot with
+LMTP delivery (with and without IDLE), a mailbox per test, and submission servers that
+deliver into it."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass

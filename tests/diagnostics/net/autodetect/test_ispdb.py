@@ -1,8 +1,7 @@
 """The ISPDB fallback, at a configurable base URL pointed at a local server."""
 
 from diagnostics.net.autodetect.cascade import discover
-
-from .conftest import autoconfig_xml, web_host
+from tests.diagnostics.net.autodetect.fixtures import autoconfig_xml, web_host
 
 
 def _ispdb(config, dns, https_server):

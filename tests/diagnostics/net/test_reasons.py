@@ -15,7 +15,7 @@ from diagnostics.net.redaction import Redactor
 from diagnostics.net.smtp_probe import probe_smtp
 from diagnostics.net.steps import StepRecorder
 from diagnostics.net.transport import ServerSettings
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
 from tests.servers.raw import send_then_close, send_then_hang
 
 PW = 'pässwörd "q" \\ x'
