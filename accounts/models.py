@@ -3,7 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from core import crypto
+from core import credentials, crypto
+from diagnostics.net.credentials import Credential, Password
 from diagnostics.net.transport import ServerSettings
 
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None (unencrypted)")]
@@ -72,6 +73,14 @@ class Mailbox(models.Model):
 
     def get_password(self) -> str:
         return crypto.decrypt(self.password_encrypted)
+
+    def credential(self) -> Credential:
+        """What the probes log in with: the password, or for another auth method what
+        the app keeping its secret registered with core.credentials (OAuth: mailauth).
+        Raises core.crypto.DecryptionError when a stored secret cannot be decrypted."""
+        if self.auth_method == self.AuthMethod.PASSWORD:
+            return Password(self.get_password())
+        return credentials.fetch(self)
 
     def login_name(self, protocol: str = "") -> str:
         specific = {"smtp": self.smtp_username, "imap": self.imap_username}.get(protocol, "")

@@ -1,9 +1,10 @@
-"""The secret a stored mailbox logs in with, found through the app that keeps it.
+"""The secret a stored mailbox logs in with, when it is not its own password.
 
 The ground floor knows no app: a mailbox's password sits in its own encrypted column,
 and any other way of signing in (OAuth tokens, kept by `mailauth`) registers a fetcher
 for its `auth_method` in its AppConfig.ready(), as apps register their live topics.
-The connection test asks here, so it never imports the app that keeps the secret.
+`Mailbox.credential()` asks here, so the connection test never imports the app that
+keeps the secret.
 """
 
 from collections.abc import Callable
@@ -19,7 +20,10 @@ def register(auth_method: str, fetch: Fetch) -> None:
     _fetchers[auth_method] = fetch
 
 
-def for_mailbox(mailbox):
-    """The mailbox's credential: through its auth method's fetcher, else its password."""
-    fetch = _fetchers.get(mailbox.auth_method)
-    return fetch(mailbox) if fetch is not None else mailbox.get_password()
+def fetch(mailbox):
+    """The credential of a mailbox whose auth method is not a password."""
+    try:
+        found = _fetchers[mailbox.auth_method]
+    except KeyError:
+        raise LookupError(f"no app keeps credentials for auth method {mailbox.auth_method!r}") from None
+    return found(mailbox)

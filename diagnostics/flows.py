@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from core import credentials, dispatch, limits
+from core import dispatch, limits
 from core.crypto import DecryptionError
 from live.publish import publish, publish_many
 
@@ -157,7 +157,7 @@ def execute_test(test_id: int) -> None:
         publish(f"mailbox-{mailbox.pk}")
         return
     try:
-        password = credentials.for_mailbox(mailbox)  # a password, or a fresh OAuth token
+        password = mailbox.credential()  # a Password, or a Bearer with a fresh OAuth token
     except DecryptionError:
         report = ErrorReport(
             errors.UNKNOWN,

@@ -4,6 +4,7 @@ from django.conf import settings
 
 from core import limits
 from diagnostics.net import errors
+from diagnostics.net.credentials import Password
 from diagnostics.net.runner import CONNECTED, run_probes
 from diagnostics.net.transport import ServerSettings
 from diagnostics.net.usernames import alternate_username
@@ -52,7 +53,7 @@ def run(row: R.Candidate, password: str, config):
     """The probes only (no database): fills state, code, reason, message, fix and
     sent_folder; returns the (failed, succeeded) logins for record()."""
     smtp, imap = _server(row, "smtp"), _server(row, "imap")
-    diagnosis = run_probes(smtp, imap, password, config)
+    diagnosis = run_probes(smtp, imap, Password(password), config)
     if diagnosis.status == CONNECTED:
         row.fail(R.CONNECTED, "", "", fix="")
         row.sent_folder = diagnosis.sent_folder

@@ -5,6 +5,7 @@ import imaplib
 
 from . import capabilities, errors, replies, sasl
 from .classify import classify
+from .credentials import Credential
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .sent_folder import Folder, find_sent, parse_list
@@ -157,9 +158,10 @@ def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bear
     return f"AUTHENTICATE {mechanism}{remark}"
 
 
-def _login(client: GuardedIMAP4, server: ServerSettings, password) -> str:
-    if isinstance(password, sasl.Bearer):
-        return _token_login(client, server, password)
+def _login(client: GuardedIMAP4, server: ServerSettings, credential: Credential) -> str:
+    if credential.kind == sasl.OAUTH:
+        return _token_login(client, server, credential)
+    password = credential.value
     try:
         return _login_once(client, server.username, password)
     except imaplib.IMAP4.error as first:
@@ -202,7 +204,7 @@ def list_folders(client: GuardedIMAP4) -> list[Folder]:
     return parse_list(data)
 
 
-def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) -> None:
+def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, credential: Credential) -> None:
     """STARTTLS when asked for, then the login step (also opens the round trip's session)."""
     rec = client.rec
     if server.security == STARTTLS:
@@ -217,12 +219,12 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) ->
         rec.ok(describe_tls(client.sock))
 
     rec.begin("login")
-    rec.ok(f"{_login(client, server, password)} accepted")
+    rec.ok(f"{_login(client, server, credential)} accepted")
 
 
-def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None):
+def _run(client: GuardedIMAP4, server: ServerSettings, credential: Credential, preferred: str, seen=None):
     rec = client.rec
-    secure_and_log_in(client, server, password)
+    secure_and_log_in(client, server, credential)
     rec.begin("list")
     folders = list_folders(client)
     if len(folders) > MAX_FOLDERS:
@@ -267,7 +269,7 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
 
 def probe_imap(
     server: ServerSettings,
-    password,
+    credential: Credential,
     config: ProbeConfig,
     rec: StepRecorder,
     preferred_sent: str = "",
@@ -275,13 +277,13 @@ def probe_imap(
 ):
     """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None).
 
-    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    `credential` is a Password, or a sasl.Bearer to log in with a token. `seen`, a dict,
     receives the capabilities after login and INBOX's STATUS (see capabilities)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedIMAP4(rec, server, config, deadline)
-        sent, usable = _run(client, server, password, preferred_sent, seen)
+        sent, usable = _run(client, server, credential, preferred_sent, seen)
         return sent.name, [f.name for f in usable], None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current

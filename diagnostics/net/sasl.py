@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors, replies
+from .redaction import Redactor
 
 XOAUTH2, OAUTHBEARER = "XOAUTH2", "OAUTHBEARER"
 OAUTH, PASSWORD = "oauth", "password"  # noqa: S105 (kinds of secret, not secrets)
@@ -155,6 +156,9 @@ class Bearer:
                 self.expires_at = None
             return self.token
 
+    def redactor(self, smtp, imap) -> Redactor:
+        return _BearerRedactor(self, smtp, imap)
+
     def facts(self) -> TokenFacts:
         if self.inspect is None:
             return TokenFacts()
@@ -237,3 +241,21 @@ def log_in(protocol: str, attempt: Attempt, bearer: Bearer, user: str, note: Cal
             if accepted:
                 return " (token renewed)"
     raise auth_error(protocol, verdict(protocol, challenge, reply, bearer, user), reply)
+
+
+class _BearerRedactor(Redactor):
+    """Masks the token, and the SASL strings that carry it, by value; the token may be
+    renewed mid-test, so the forms are worked out from the current one each time."""
+
+    def __init__(self, bearer: Bearer, smtp, imap):
+        self.bearer = bearer
+        self.servers = (smtp, imap)
+        self._seen: dict[str, Redactor] = {}
+
+    def __call__(self, text: str) -> str:
+        for token in (*self._seen, self.bearer.token):
+            if token not in self._seen:
+                forms = (secret_forms(s.username, token, s.host, s.port) for s in self.servers)
+                self._seen[token] = Redactor("", extra=tuple(f for found in forms for f in found))
+            text = self._seen[token](text)
+        return text

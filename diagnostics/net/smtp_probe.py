@@ -5,6 +5,7 @@ import smtplib
 
 from . import capabilities, errors, replies, sasl
 from .classify import classify
+from .credentials import Credential
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .steps import Deadline, ProbeConfig, StepRecorder
@@ -162,7 +163,7 @@ def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer
     return f"AUTH {mechanism} accepted{remark}"
 
 
-def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
+def _auth(client: GuardedSMTP, server: ServerSettings, credential: Credential) -> None:
     rec = client.rec
     rec.begin("auth")
     if not client.has_extn("auth"):
@@ -178,9 +179,10 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
             reason="auth_not_offered",
             suggestion=suggestion,
         )
-    if isinstance(password, sasl.Bearer):
-        rec.ok(_token_auth(client, server, password))
+    if credential.kind == sasl.OAUTH:
+        rec.ok(_token_auth(client, server, credential))
         return
+    password = credential.value
     try:
         rec.ok(_try_auth(client, server.username, password))
         return
@@ -208,7 +210,7 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
         ) from None
 
 
-def log_in(client: GuardedSMTP, server: ServerSettings, password) -> None:
+def log_in(client: GuardedSMTP, server: ServerSettings, credential: Credential) -> None:
     """Greeting, EHLO, STARTTLS when asked for, AUTH (also opens the round trip's session)."""
     _greeting(client, server)
     client.rec.begin("ehlo")
@@ -218,7 +220,7 @@ def log_in(client: GuardedSMTP, server: ServerSettings, password) -> None:
     client.rec.ok(", ".join(sorted(client.esmtp_features)))
     if server.security == STARTTLS:
         _starttls(client)
-    _auth(client, server, password)
+    _auth(client, server, credential)
 
 
 def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec: StepRecorder) -> bool:
@@ -237,17 +239,19 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
         close_quietly(client)
 
 
-def probe_smtp(server: ServerSettings, password, config: ProbeConfig, rec: StepRecorder, seen=None):
+def probe_smtp(
+    server: ServerSettings, credential: Credential, config: ProbeConfig, rec: StepRecorder, seen=None
+):
     """Run the SMTP test; return None on success or the ProbeError that ended it.
 
-    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    `credential` is a Password, or a sasl.Bearer to log in with a token. `seen`, a dict,
     receives the EHLO features under "smtp" (see capabilities)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedSMTP(rec, server, config, deadline)
         try:
-            log_in(client, server, password)
+            log_in(client, server, credential)
         finally:
             if seen is not None:
                 seen["smtp"] = capabilities.smtp_features(client)

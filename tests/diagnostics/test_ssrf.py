@@ -4,6 +4,7 @@ only mail ports are reachable for hosts that are not exempt."""
 import pytest
 
 from diagnostics.net import guard
+from diagnostics.net.credentials import Password
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.smtp_probe import probe_smtp
 from diagnostics.net.steps import ProbeConfig, StepRecorder
@@ -25,7 +26,7 @@ SSRF_FORMS = [
 def _probe(host, port=587, allowed=(), nameservers=()):
     config = ProbeConfig(timeout=1, deadline=3, allowed_private=list(allowed), nameservers=list(nameservers))
     rec = StepRecorder("smtp", lambda s: None, Redactor("pw"))
-    error = probe_smtp(ServerSettings(host, port, "starttls", "u"), "pw", config, rec)
+    error = probe_smtp(ServerSettings(host, port, "starttls", "u"), Password("pw"), config, rec)
     return error, rec
 
 

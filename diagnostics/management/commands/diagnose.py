@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from diagnostics.autodetection import detect
 from diagnostics.config import probe_config
 from diagnostics.net import validate
+from diagnostics.net.credentials import Password
 from diagnostics.net.errors import ErrorReport, ProbeError
 from diagnostics.net.roundtrip import RoundTrip
 from diagnostics.net.roundtrip import public as public_round_trip
@@ -171,7 +172,7 @@ def diagnose(options: dict, password: str, oauth: bool = False) -> dict:
             password, options.get("oauth_provider") or (provider.sso if provider else "")
         )
     else:
-        secret = normalize_app_password(password, provider.id if provider else "")
+        secret = Password(normalize_app_password(password, provider.id if provider else ""))
     config = probe_config()
     checks = None
     if options.get("round_trip"):

@@ -10,6 +10,7 @@ import threading
 
 import pytest
 
+from diagnostics.net.credentials import Password
 from diagnostics.net.imap_probe import probe_imap
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.smtp_probe import probe_smtp
@@ -23,14 +24,20 @@ PW = 'pässwörd "q" \\ x'
 
 def smtp(config, port, security="none", user="user@example.test", password=PW, alt="", host="127.0.0.1"):
     rec = StepRecorder("smtp", lambda s: None, Redactor(password, (user,)))
-    error = probe_smtp(ServerSettings(host, port, security, user, alt_username=alt), password, config, rec)
+    error = probe_smtp(
+        ServerSettings(host, port, security, user, alt_username=alt), Password(password), config, rec
+    )
     return error, rec
 
 
 def imap(config, port, security="none", user="user@example.test", password=PW, alt="", preferred=""):
     rec = StepRecorder("imap", lambda s: None, Redactor(password, (user,)))
     sent, folders, error = probe_imap(
-        ServerSettings("127.0.0.1", port, security, user, alt_username=alt), password, config, rec, preferred
+        ServerSettings("127.0.0.1", port, security, user, alt_username=alt),
+        Password(password),
+        config,
+        rec,
+        preferred,
     )
     return error, sent, folders, rec
 
@@ -479,7 +486,7 @@ def test_probes_end_quickly_when_both_servers_misbehave_together(probe_config, r
         result["d"] = run_probes(
             ServerSettings("127.0.0.1", bad.port, "none", "u"),
             ServerSettings("127.0.0.1", bad.port, "none", "u"),
-            PW,
+            Password(PW),
             probe_config,
         )
         done.set()

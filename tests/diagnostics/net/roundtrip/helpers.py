@@ -4,6 +4,7 @@ import imaplib
 import re
 import time
 
+from diagnostics.net.credentials import Password
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.roundtrip import run_round_trip
 from tests.diagnostics.net.roundtrip.fixtures import PASSWORD
@@ -17,7 +18,7 @@ def trip(mailbox, config, wait: float = 5.0, sent_folder: str = "Sent", imap=Non
     result = run_round_trip(
         mailbox.smtp_settings(),
         imap or mailbox.imap(),
-        PASSWORD,
+        Password(PASSWORD),
         config,
         mailbox.address,
         wait,

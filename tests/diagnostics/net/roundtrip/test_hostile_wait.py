@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from diagnostics.net.credentials import Password
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.roundtrip import FAILED, run_round_trip
 from diagnostics.net.transport import ServerSettings
@@ -71,7 +72,7 @@ def test_a_hostile_imap_during_the_wait_ends_within_the_deadline(case, raw_serve
     result = run_round_trip(
         ServerSettings("127.0.0.1", smtp.port, "starttls", ADDRESS),
         ServerSettings("127.0.0.1", imap.port, "none", ADDRESS),
-        PASSWORD,
+        Password(PASSWORD),
         probe_config,
         ADDRESS,
         WAIT,
