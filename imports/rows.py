@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from diagnostics.net import errors, providers, validate
 from diagnostics.net.errors import ProbeError
+from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.usernames import normalize_app_password
 
 from . import columns
@@ -32,7 +33,6 @@ STATE_LABELS = {
 }
 UNFINISHED = (PENDING, QUEUED, TESTING)
 NOT_TESTED = (INVALID, DUPLICATE, SSO, UNSUPPORTED)
-PROTOCOLS = ("smtp", "imap")
 MAX_NAME = 200
 MAX_PASSWORD = 1024
 DEFAULT_PORTS = {
@@ -83,9 +83,11 @@ class Candidate:
         "notes", "code", "reason", "message", "fix", "sent_folder", "sso",
     )  # fmt: skip
 
+    def connection_settings(self) -> MailboxSettings:
+        return MailboxSettings.of(self)
+
     def login_name(self, protocol: str = "") -> str:
-        specific = {"smtp": self.smtp_username, "imap": self.imap_username}.get(protocol, "")
-        return specific or self.username or self.email
+        return self.connection_settings().login_name(protocol)
 
     def missing(self) -> list[str]:
         """The protocols whose server the file did not give: autodetection finds them."""

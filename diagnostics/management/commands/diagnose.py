@@ -15,14 +15,13 @@ from diagnostics.config import probe_config
 from diagnostics.net import validate
 from diagnostics.net.credentials import Password
 from diagnostics.net.errors import ErrorReport, ProbeError
+from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.roundtrip import RoundTrip
 from diagnostics.net.roundtrip import public as public_round_trip
 from diagnostics.net.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
 from diagnostics.net.transport import SECURITY_CHOICES, ServerSettings
-from diagnostics.net.usernames import alternate_username, normalize_app_password
+from diagnostics.net.usernames import normalize_app_password
 from diagnostics.net.verification import Verification
-
-PROTOCOLS = ("smtp", "imap")
 
 
 class Command(BaseCommand):
@@ -90,21 +89,20 @@ class Command(BaseCommand):
             sys.exit(1)
 
 
-def _server(options, proto: str, default: ServerSettings | None, email: str) -> ServerSettings:
+def _fields(options, proto: str, default: ServerSettings | None, email: str) -> dict:
+    """The protocol's settings from the options, else the detected ones, validated."""
     host = options[f"{proto}_host"]
     port = options[f"{proto}_port"]
     security = options[f"{proto}_security"]
     username = options[f"{proto}_username"] or options["username"]
     if default is None and not host:
         raise ProbeError("invalid_input", f"Give --{proto}-host: the server is not known.")
-    login = validate.username(username or (default.username if default else email))
-    return ServerSettings(
-        validate.host(host or default.host),
-        validate.port(port if port is not None else (default.port if default else 0)),
-        validate.security(security or (default.security if default else "")),
-        login,
-        alt_username=alternate_username(email, login, proto),
-    )
+    return {
+        f"{proto}_host": validate.host(host or default.host),
+        f"{proto}_port": validate.port(port if port is not None else (default.port if default else 0)),
+        f"{proto}_security": validate.security(security or (default.security if default else "")),
+        f"{proto}_username": validate.username(username or (default.username if default else email)),
+    }
 
 
 def _oauth_servers(provider, email: str) -> tuple[ServerSettings | None, ServerSettings | None]:
@@ -158,11 +156,15 @@ def diagnose(options: dict, password: str, oauth: bool = False) -> dict:
             out["errors"] = [e.as_dict() for e in blocked]
             return out
     try:
-        smtp = _server(options, "smtp", defaults[0], email)
-        imap = _server(options, "imap", defaults[1], email)
+        mailbox = MailboxSettings(
+            email,
+            **_fields(options, "smtp", defaults[0], email),
+            **_fields(options, "imap", defaults[1], email),
+        )
     except ProbeError as exc:
         out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
         return out
+    smtp, imap = mailbox.server("smtp"), mailbox.server("imap")
     source = "manual" if explicit else detection.source
     out["settings"] = {"smtp": smtp.as_dict(), "imap": imap.as_dict(), "source": source}
     if oauth:
