@@ -2,6 +2,7 @@
 
 import logging
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -23,6 +24,14 @@ from .step_writer import writer
 log = logging.getLogger(__name__)
 
 QUEUE_DOWN = "The test queue is unavailable right now; the test will start when it is back."
+
+
+class Finished(NamedTuple):
+    """A test as it ended (status, times and Sent folder set on the row) and its errors,
+    so that whoever ran it (a health check) need not read them back."""
+
+    test: ConnectionTest
+    errors: list[ErrorReport]
 
 
 def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTest:
@@ -71,7 +80,7 @@ def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
     publish_many([f"test-{test.pk}", f"mailbox-{test.mailbox_id}"] if mailbox_too else [f"test-{test.pk}"])
 
 
-def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
+def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> Finished:
     until = timezone.localtime(datetime.fromtimestamp(refusal.retry_at, tz=UTC))
     report = ErrorReport(
         errors.RATE_LIMITED,
@@ -79,7 +88,7 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
         f"{refusal.message}. Try again after {until:%H:%M} (in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
-    _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
+    return _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
 
 
 def enqueue(test_id: int) -> bool:
@@ -113,7 +122,7 @@ def _claim(test_id: int) -> ConnectionTest | None:
 
 def _finish(
     test: ConnectionTest, status: str, sent_folder: str, reports: list[ErrorReport], touch_mailbox=True
-) -> None:
+) -> Finished:
     now = timezone.now()
     with transaction.atomic():
         TestError.objects.bulk_create(
@@ -135,27 +144,28 @@ def _finish(
         test.save(update_fields=["status", "sent_folder", "finished_at"])
         _changed(test)
         if not touch_mailbox:
-            return
+            return Finished(test, reports)
         update = {"status": status, "last_tested_at": now}
         if status == CONNECTED:
             update["sent_folder"] = sent_folder
             if sent_folder != test.mailbox.sent_folder:
                 update["sent_folder_chosen"] = False  # the chosen folder is gone
         Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
+    return Finished(test, reports)
 
 
-def execute_test(test_id: int) -> None:
-    """Run a queued test, writing each step as it happens."""
+def execute_test(test_id: int) -> Finished | None:
+    """Run a queued test, writing each step as it happens; None if it was not queued."""
     test = _claim(test_id)
     if test is None:
-        return
+        return None
     mailbox = test.mailbox
     paused = limits.auth_paused(mailbox)  # it may have started after this test was queued
     if paused is not None:
-        _refuse(test, paused)
+        finished = _refuse(test, paused)
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
         publish(f"mailbox-{mailbox.pk}")
-        return
+        return finished
     try:
         password = mailbox.credential()  # a Password, or a Bearer with a fresh OAuth token
     except DecryptionError:
@@ -165,8 +175,7 @@ def execute_test(test_id: int) -> None:
             "The saved password could not be decrypted. Enter the password again and retry.",
             reason="decryption_failed",
         )
-        _finish(test, ConnectionTest.Status.FAILED, "", [report])
-        return
+        return _finish(test, ConnectionTest.Status.FAILED, "", [report])
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
@@ -194,7 +203,7 @@ def execute_test(test_id: int) -> None:
     test.transcript = diagnosis.transcript_text()
     test.folders = diagnosis.folders
     test.save(update_fields=["transcript", "folders", *deliverability.store(test, diagnosis)])
-    _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
+    return _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
 
 
 def _record_logins(mailbox: Mailbox, diagnosis) -> None:
