@@ -9,7 +9,7 @@ theirs and is never written. connect-form.js applies the same rules in the brows
 from urllib.parse import urlencode
 
 from diagnostics import autodetection as autodetect_service
-from diagnostics.net import providers, validate
+from diagnostics.net import directory, validate
 from diagnostics.net.errors import ProbeError
 from live import topics
 
@@ -31,7 +31,7 @@ PROTOCOLS = ("smtp", "imap")
 # TLS; RFC 6409 and RFC 3501: 587 and 143 upgrade with STARTTLS).
 PORT_SECURITY = {"465": "ssl", "587": "starttls", "993": "ssl", "143": "starttls"}
 SECURITY_LABELS = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": "no encryption"}
-BLOCKING_POLICIES = (providers.SSO_REQUIRED, providers.UNSUPPORTED)
+BLOCKING_POLICIES = (directory.SSO_REQUIRED, directory.UNSUPPORTED)
 MAX_VALUE = 500
 # Sources sure enough that the page folds the server fields away behind "Edit settings".
 CONFIDENT_SOURCES = frozenset({"directory", "mx", "srv", "autoconfig", "ispdb"})

@@ -136,12 +136,6 @@ class MailboxVerification(models.Model):
     def __str__(self) -> str:
         return f"verification of {self.mailbox_id}: {self.sent_filing}"
 
-    @classmethod
-    def sent_filing_of(cls, mailbox) -> str:
-        """For the sending side: "automatic", "needs_append" or "unknown"."""
-        found = cls.objects.filter(mailbox=mailbox).values_list("sent_filing", flat=True).first()
-        return found or cls.SentFiling.UNKNOWN
-
 
 class TestStep(models.Model):
     __test__ = False  # a model, not a pytest class

@@ -8,7 +8,7 @@ and finally imported or draft.
 
 from dataclasses import dataclass, field
 
-from diagnostics.net import errors, providers, validate
+from diagnostics.net import directory, errors, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.usernames import normalize_app_password
@@ -208,15 +208,15 @@ def _server(row: Candidate, protocol: str, raw: dict, check) -> None:
 
 def _policy(row: Candidate, provider=None) -> None:
     """Gmail and Microsoft take no password here; Proton and the like cannot connect."""
-    provider = provider or providers.lookup(row.email)
+    provider = provider or directory.lookup(row.email)
     if provider is None:
         for protocol in PROTOCOLS:
             host = getattr(row, f"{protocol}_host")
-            provider = provider or (providers.by_host(host) if host else None)
+            provider = provider or (directory.by_host(host) if host else None)
     if provider is None:
         return
     row.provider_id = provider.id
-    if provider.policy == providers.SSO_REQUIRED:
+    if provider.policy == directory.SSO_REQUIRED:
         label = "Google" if provider.sso == "google" else "Microsoft"
         row.sso = provider.sso
         row.fail(
@@ -226,7 +226,7 @@ def _policy(row: Candidate, provider=None) -> None:
             f"Sign in with {label}.",
             reason=f"sso_{provider.sso}",
         )
-    elif provider.policy == providers.UNSUPPORTED:
+    elif provider.policy == directory.UNSUPPORTED:
         row.fail(
             UNSUPPORTED,
             errors.PROVIDER_UNSUPPORTED,

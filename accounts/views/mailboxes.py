@@ -15,7 +15,7 @@ from diagnostics import autodetection as autodetect_service
 from diagnostics import deliverability
 from diagnostics.flows import apply_fix, choose_sent_folder, start_test
 from diagnostics.models import ConnectionTest, TestError
-from diagnostics.net import providers, validate
+from diagnostics.net import directory, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
 from live import page as live_page
@@ -217,7 +217,7 @@ def _detail_context(mailbox: Mailbox) -> dict:
         # The capability panel (issue 13), read only when the page shows it.
         **(deliverability.panel(mailbox, test, steps) if result.shows_capabilities else {}),
         # The provider may have been found by MX at connect time: prefer what was saved.
-        "provider": providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email),
+        "provider": directory.by_id(mailbox.provider_id) or directory.lookup(mailbox.email),
         # Pushed changes while the test runs (another tab may also start a newer one).
         "live": None
         if test is None or test.is_final

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from . import errors, sasl
 from .credentials import Credential
+from .directory import SSO_REQUIRED, UNSUPPORTED, Provider
 from .errors import ErrorReport, ProbeError
 from .imap_probe import probe_imap
-from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
 from .redaction import Redactor
 from .smtp_probe import probe_smtp
 from .steps import ProbeConfig, Step, StepRecorder

@@ -203,23 +203,25 @@ def test_it_opens_with_an_event_then_pushes_each_change_once(client_a, mine, qui
 
 
 def test_it_sends_heartbeats_and_ends_after_its_lifetime(client_a, mine, quick, running_hub):
-    before = running_hub.subscriber_count
+    topic = f"test-{mine[1].pk}"
+    before = running_hub.watchers(topic)
     started = time.monotonic()
     reader = Reader(_open(client_a, f"test-{mine[1].pk}"))
     body = reader.read_all()
     elapsed = time.monotonic() - started
     assert 1.4 < elapsed < 5, elapsed  # LIVE_STREAM_MAX_SECONDS, then the browser reconnects
     assert body.count(": ping\n\n") >= 4
-    assert running_hub.subscriber_count == before  # the stream let go of the hub
+    assert running_hub.watchers(topic) == before  # the stream let go of the hub
 
 
 def test_a_stream_the_client_leaves_lets_go_of_the_hub(client_a, mine, quick, running_hub):
-    before = running_hub.subscriber_count
-    reader = Reader(_open(client_a, f"test-{mine[1].pk}"))
+    topic = f"test-{mine[1].pk}"
+    before = running_hub.watchers(topic)
+    reader = Reader(_open(client_a, topic))
     reader.read_until("event: ")  # the opening event: the stream has subscribed
-    assert running_hub.subscriber_count == before + 1
+    assert running_hub.watchers(topic) == before + 1
     reader.close()
-    assert running_hub.subscriber_count == before
+    assert running_hub.watchers(topic) == before
 
 
 def test_a_test_that_is_not_final_fires_by_itself_at_its_deadline(client_a, mine, quick, running_hub):
@@ -286,7 +288,7 @@ def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quic
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
-    before = running_hub.subscriber_count
+    before = running_hub.watchers(f"test-{mine[1].pk}")
     seen = {"status": None, "body": b"", "subscribers": None}
 
     async def scenario():
@@ -307,7 +309,7 @@ def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quic
             elif message["type"] == "http.response.body":
                 seen["body"] += message.get("body", b"")
                 if b"event: test-" in seen["body"] and not left.is_set():
-                    seen["subscribers"] = running_hub.subscriber_count
+                    seen["subscribers"] = running_hub.watchers(f"test-{mine[1].pk}")
                     left.set()  # the tab is closed
 
         await asyncio.wait_for(application(scope, receive, send), timeout=10)
@@ -315,7 +317,7 @@ def test_under_asgi_a_client_that_leaves_lets_go_of_the_hub(client_a, mine, quic
     _off_the_main_thread(asyncio.run, scenario())
     assert seen["status"] == HTTPStatus.OK and seen["body"].startswith(b"retry: 1000\n\n")
     assert seen["subscribers"] == before + 1
-    assert running_hub.subscriber_count == before
+    assert running_hub.watchers(f"test-{mine[1].pk}") == before
 
 
 def _open_page(client, mailbox, test, page: str | None = None):

@@ -4,7 +4,7 @@ of its domains and MX fingerprints, with no network."""
 import pytest
 
 from diagnostics.autodetection import detect
-from diagnostics.net import directory, guard, providers
+from diagnostics.net import directory, guard
 from diagnostics.net.directory import ADDRESS, LOCAL_PART, POLICIES, SSO_REQUIRED, UNSUPPORTED
 
 PROVIDERS = directory.PROVIDERS
@@ -99,7 +99,7 @@ def test_it_describes_every_provider_completely(provider):
 
 @pytest.mark.parametrize("provider_id,domain", BY_DOMAIN)
 def test_it_finds_every_provider_by_each_of_its_domains(provider_id, domain):
-    assert providers.lookup(f"Someone@{domain.upper()}").id == provider_id
+    assert directory.lookup(f"Someone@{domain.upper()}").id == provider_id
     detection = detect(f"someone@{domain}", network=False)
     assert detection.provider.id == provider_id and detection.source == "directory"
     provider = detection.provider
@@ -135,7 +135,7 @@ def test_it_finds_every_provider_by_each_of_its_mx_fingerprints(provider_id, fin
     ],
 )
 def test_it_recognises_country_variants_of_brands_only(domain, provider_id):
-    assert getattr(providers.lookup(f"a@{domain}"), "id", None) == provider_id
+    assert getattr(directory.lookup(f"a@{domain}"), "id", None) == provider_id
 
 
 @pytest.mark.parametrize(
