@@ -35,7 +35,7 @@ def log_in(page, app, login):
 
 
 @pytest.fixture
-def world(make_user, make_mailbox, make_failed_test):  # noqa: F811
+def world(make_user, make_mailbox, make_failed_test):
     """A user with a fixed and a failing mailbox and a support request, an agent, an admin,
     and failures over two weeks (one provider-less domain among them) for the trends."""
     person = make_user("pat@example.test")
