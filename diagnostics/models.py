@@ -33,7 +33,7 @@ class ConnectionTest(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
-    # The verification (issue 13): capabilities with every test; the round trip when asked for
+    # The verification: capabilities with every test; the round trip when asked for
     # (the first test of a mailbox asks by default); the sender domain's DNS and the tracking CNAME.
     round_trip_requested = models.BooleanField(default=False)
     capabilities = models.JSONField(default=dict, blank=True)

@@ -214,7 +214,7 @@ def _detail_context(mailbox: Mailbox) -> dict:
         "smtp_steps": [s for s in steps if s.protocol == "smtp"],
         "imap_steps": [s for s in steps if s.protocol == "imap"],
         "test_errors": test_errors,
-        # The capability panel (issue 13), read only when the page shows it.
+        # The capability panel (what the last verification found), read only when the page shows it.
         **(deliverability.panel(mailbox, test, steps) if result.shows_capabilities else {}),
         # The provider may have been found by MX at connect time: prefer what was saved.
         "provider": directory.by_id(mailbox.provider_id) or directory.lookup(mailbox.email),

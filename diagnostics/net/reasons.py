@@ -355,7 +355,7 @@ def specific_help(reason: str, shown=frozenset()) -> tuple[str, ...]:
     return tuple(resolve(tip, shown) for tip in _reason_help(reason))
 
 
-# --- Transient or permanent (issue 14, health checks) ---------------------------------
+# --- Transient or permanent (health checks alert only on lasting failures) ---------
 # Reasons that may pass by themselves (an outage, a busy server): health checks retry
 # them with backoff before they tell anyone.
 TRANSIENT_REASONS = frozenset(

@@ -10,7 +10,7 @@ from diagnostics.net.directory import ADDRESS, LOCAL_PART, POLICIES, SSO_REQUIRE
 PROVIDERS = directory.PROVIDERS
 BY_DOMAIN = [(p.id, d) for p in PROVIDERS for d in p.domains]
 BY_MX = [(p.id, fp) for p in PROVIDERS for fp in p.mx]
-# Everything issue 4 names, by our ids (Zoho in all five regions, IONOS in three).
+# Every provider the directory promises to know, by our ids (Zoho in all five regions, IONOS in three).
 REQUIRED = [
     "google",
     "microsoft",
