@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from diagnostics import autodetection as autodetect_service
 from diagnostics.net import directory, validate
 from diagnostics.net.errors import ProbeError
+from diagnostics.net.mailbox import PROTOCOLS
 from live import topics
 
 # Fields autodetection fills in. The hint requests send them back (never the password)
@@ -26,7 +27,6 @@ AUTOFILLED = (
     "imap_port",
     "imap_security",
 )
-PROTOCOLS = ("smtp", "imap")
 # Ports whose encryption is fixed by convention (RFC 8314: 465 and 993 are implicit
 # TLS; RFC 6409 and RFC 3501: 587 and 143 upgrade with STARTTLS).
 PORT_SECURITY = {"465": "ssl", "587": "starttls", "993": "ssl", "143": "starttls"}

@@ -43,11 +43,7 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None) -> ConnectionTe
     with transaction.atomic():
         # Serialise concurrent starts for one mailbox (two tabs, a double click).
         Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
-        pending = (
-            mailbox.tests.filter(status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING])
-            .filter(deadline_at__gt=timezone.now())
-            .first()
-        )
+        pending = mailbox.tests.pending().first()
         if pending is not None:
             return pending
         if round_trip is None:
@@ -228,8 +224,7 @@ REAPED = (
 def reap_stuck_tests() -> int:
     """Mark tests past their deadline as failed, so that nothing spins forever."""
     stuck = ConnectionTest.objects.filter(
-        status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING],
-        deadline_at__lt=timezone.now(),
+        status__in=ConnectionTest.UNDER_WAY, deadline_at__lt=timezone.now()
     ).select_related("mailbox")
     count = 0
     for test in stuck:

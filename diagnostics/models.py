@@ -7,6 +7,13 @@ from django.utils import timezone
 from .net import errors
 
 
+class ConnectionTestQuerySet(models.QuerySet):
+    def pending(self):
+        """Queued or running and within its deadline: its result is still to come (a test
+        past its deadline is the reaper's, and the page already shows it as failed)."""
+        return self.filter(status__in=ConnectionTest.UNDER_WAY, deadline_at__gt=timezone.now())
+
+
 class ConnectionTest(models.Model):
     """One run of the SMTP+IMAP test for a mailbox, with its steps and errors."""
 
@@ -40,6 +47,8 @@ class ConnectionTest(models.Model):
     round_trip = models.JSONField(null=True, blank=True)
     domain_checks = models.JSONField(null=True, blank=True)
     tracking_check = models.JSONField(null=True, blank=True)
+
+    objects = ConnectionTestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

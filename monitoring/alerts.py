@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core import dispatch
 from diagnostics.net import errors
 
 from . import webhooks
@@ -60,10 +61,8 @@ def _send_safely(alert_id: int) -> None:
 
 def queue_send(alert_id: int) -> None:
     """From the web process (the fleet's "notify owners"): the worker sends it."""
-    from celery import current_app
-
     try:
-        current_app.send_task(SEND_ALERT, args=(alert_id,), queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+        dispatch.send(SEND_ALERT, alert_id)
     except Exception:  # the broker is down: the digest picks it up
         log.warning("could not queue alert %s", alert_id, exc_info=True)
         Alert.objects.filter(pk=alert_id).update(skipped="digest")

@@ -61,10 +61,7 @@ def ensure_health(mailbox: Mailbox) -> Health:
 
 
 def _test_under_way(mailbox: Mailbox) -> bool:
-    return mailbox.tests.filter(
-        status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING],
-        deadline_at__gt=timezone.now(),
-    ).exists()
+    return mailbox.tests.pending().exists()
 
 
 def run_check(mailbox_id: int, claim: str | None = None, slot_wait: float | None = None) -> Outcome | None:

@@ -11,13 +11,13 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Mailbox
+from core import dispatch
 
 from .models import Health, State
 
@@ -107,9 +107,7 @@ def queue_due(now: datetime | None = None, limit: int | None = None) -> int:
         ids, cursor = claim_batch(now, cursor, batch)
         for pk in ids:
             try:
-                current_app.send_task(
-                    RUN_HEALTH_CHECK, args=(pk, now.isoformat()), queue=settings.CELERY_TASK_DEFAULT_QUEUE
-                )
+                dispatch.send(RUN_HEALTH_CHECK, pk, now.isoformat())
             except Exception:  # broker down: the claim goes stale and the next run retries
                 log.warning("could not queue the health check of mailbox %s", pk, exc_info=True)
                 return queued

@@ -17,10 +17,10 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import dispatch
 from diagnostics.config import probe_config
 from diagnostics.net import guard
 from diagnostics.net.errors import ProbeError
@@ -75,12 +75,8 @@ def _deliver_safely(delivery_id: int) -> None:
 
 
 def enqueue(delivery_id: int, countdown: float = 0) -> None:
-    from celery import current_app
-
     try:
-        current_app.send_task(
-            DELIVER, args=(delivery_id,), countdown=countdown, queue=settings.CELERY_TASK_DEFAULT_QUEUE
-        )
+        dispatch.send(DELIVER, delivery_id, countdown=countdown)
     except Exception:
         log.warning("could not queue webhook delivery %s", delivery_id, exc_info=True)
 

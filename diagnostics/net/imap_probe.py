@@ -122,36 +122,18 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
 
 def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bearer) -> str:
     offered = [cap[5:] for cap in client.capabilities if cap.upper().startswith("AUTH=")]
-    mechanism = sasl.pick(offered)
-    if mechanism is None:
-        raise ProbeError(
-            errors.IMAP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER).",
-            reason=sasl.OAUTH_NOT_OFFERED,
-        )
+    mechanism = sasl.token_mechanism(offered, errors.IMAP_AUTH)
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
-        seen: dict = {}
-        if mechanism == sasl.XOAUTH2:
-            first = sasl.xoauth2(server.username, token)
-        else:
-            first = sasl.oauthbearer(server.username, token, server.host, server.port)
-
-        def answer(challenge: bytes) -> str:
-            if not seen:
-                seen["sent"] = True
-                return first
-            seen["challenge"] = sasl.read_challenge(challenge)
-            return sasl.error_answer(mechanism)
-
+        exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
         try:
-            client.authenticate(mechanism, answer)
+            client.authenticate(mechanism, exchange)
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
             reply = exc.args[0] if exc.args else ""
             reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-            return False, short(reply, 300), seen.get("challenge")
+            return False, short(reply, 300), exchange.challenge
         return True, "", None
 
     remark = sasl.log_in("imap", attempt, bearer, server.username, client.rec.transcript.note)

@@ -62,6 +62,40 @@ def pick(offered) -> str | None:
     return None
 
 
+def token_mechanism(offered, code: str, where: str = "") -> str:
+    """The mechanism to sign in with among those the server offers, or the refusal."""
+    mechanism = pick(offered)
+    if mechanism is None:
+        raise errors.ProbeError(
+            code,
+            f"The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER){where}.",
+            reason=OAUTH_NOT_OFFERED,
+        )
+    return mechanism
+
+
+class Exchange:
+    """The client's side of one token login, as SMTP's and IMAP's authenticate() call
+    it: the initial response first; then, if the server refuses with a challenge, the
+    answer that ends the exchange (the challenge is kept for the verdict)."""
+
+    def __init__(self, mechanism: str, username: str, token: str, host: str, port: int):
+        self.mechanism = mechanism
+        if mechanism == XOAUTH2:
+            self.first = xoauth2(username, token)
+        else:
+            self.first = oauthbearer(username, token, host, port)
+        self.sent = False
+        self.challenge: dict | None = None
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        if not self.sent:
+            self.sent = True
+            return self.first
+        self.challenge = read_challenge(challenge)
+        return error_answer(self.mechanism)
+
+
 def read_challenge(data: bytes | str) -> dict | None:
     """The JSON error a server sends as a SASL challenge (already base64-decoded
     or not), or None when it is not one."""

@@ -131,32 +131,16 @@ def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
 
 
 def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer) -> str:
-    mechanism = sasl.pick(client.esmtp_features.get("auth", "").split())
-    if mechanism is None:
-        raise ProbeError(
-            errors.SMTP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here.",
-            reason=sasl.OAUTH_NOT_OFFERED,
-        )
+    offered = client.esmtp_features.get("auth", "").split()
+    mechanism = sasl.token_mechanism(offered, errors.SMTP_AUTH, " here")
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
-        seen: dict = {}
-        if mechanism == sasl.XOAUTH2:
-            first = sasl.xoauth2(server.username, token)
-        else:
-            first = sasl.oauthbearer(server.username, token, server.host, server.port)
-
-        def answer(challenge=None):
-            if challenge is None:
-                return first
-            seen["challenge"] = sasl.read_challenge(challenge)
-            return sasl.error_answer(mechanism)
-
+        exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
         try:
-            client.auth(mechanism, answer, initial_response_ok=True)
+            client.auth(mechanism, exchange, initial_response_ok=True)
         except smtplib.SMTPAuthenticationError as exc:
             reply = f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"
-            return False, reply, seen.get("challenge")
+            return False, reply, exchange.challenge
         return True, "", None
 
     remark = sasl.log_in("smtp", attempt, bearer, server.username, client.rec.transcript.note)
