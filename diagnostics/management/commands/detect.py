@@ -13,6 +13,8 @@ from diagnostics.net.errors import ProbeError
 
 class Command(BaseCommand):
     help = "Show the SMTP/IMAP settings detected for an email address."
+    # As `diagnose`: the system checks would import every view for nothing.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("email")
