@@ -9,8 +9,7 @@ theirs and is never written. connect-form.js applies the same rules in the brows
 from urllib.parse import urlencode
 
 from diagnostics import autodetection as autodetect_service
-from diagnostics.net import directory, validate
-from diagnostics.net.errors import ProbeError
+from diagnostics.net import directory
 from diagnostics.net.mailbox import PROTOCOLS
 from live import topics
 
@@ -38,11 +37,10 @@ CONFIDENT_SOURCES = frozenset({"directory", "mx", "srv", "autoconfig", "ispdb"})
 
 
 def initial_for(email: str, detection=None) -> dict:
-    """Fields to pre-fill for an address: what autodetection found so far (the
-    directory, the cached cascade, or the usual names while the cascade runs)."""
-    try:
-        email = validate.email(email)
-    except ProbeError:
+    """Fields to pre-fill for a validated address ("" for none yet): what autodetection
+    found so far (the directory, the cached cascade, or the usual names while the cascade
+    runs)."""
+    if not email:
         return {}
     if detection is None:
         detection = autodetect_service.hint(email, start=False)

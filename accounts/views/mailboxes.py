@@ -64,14 +64,19 @@ def _fail_overdue(mailboxes: list[Mailbox]) -> None:
             mailbox.status = Mailbox.Status.FAILED
 
 
-def _provider_context(email: str, start_for=None) -> dict:
-    """The provider panel: rules and detected settings, never waiting on the network
-    (start_for=user queues the cascade for a domain nobody has looked up yet, within
-    that user's budget)."""
+def _address(raw: str) -> str:
+    """The typed address, validated once for the whole request: the panel, the fields
+    filled in and the duplicate check all use this ("" while it is not an address)."""
     try:
-        email = validate.email(email) if "@" in (email or "") else ""
+        return validate.email(raw) if "@" in raw else ""
     except ProbeError:
-        email = ""
+        return ""
+
+
+def _provider_context(email: str, start_for=None) -> dict:
+    """The provider panel for a validated address (or ""): rules and detected settings,
+    never waiting on the network (start_for=user queues the cascade for a domain nobody
+    has looked up yet, within that user's budget)."""
     detection = None
     if email:
         budget = str(start_for.pk) if start_for is not None else ""
@@ -112,16 +117,13 @@ def _autofill_context(form: MailboxForm, detection, detected: dict, submitted) -
 
 
 def _already_connected(user, email: str) -> Mailbox | None:
-    try:
-        return Mailbox.already_connected(user, validate.email(email)) if "@" in email else None
-    except ProbeError:
-        return None
+    return Mailbox.already_connected(user, email) if email else None
 
 
 @login_required
 def mailbox_new(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
-    email = source.get("email", "")[:320]
+    email = _address(source.get("email", "")[:320])
     ctx = {"is_new": True, **_provider_context(email)}
     detected = initial_for(email, ctx["detection"])
     if request.method == "POST":
@@ -161,7 +163,7 @@ def provider_hint(request: HttpRequest) -> HttpResponse:
     for others the data names the push topic that announces the worker's answer, and
     `final=1` (sent at the page's deadline) turns a lookup still running into "could
     not confirm"."""
-    email = request.GET.get("email", "")[:320]
+    email = _address(request.GET.get("email", "")[:320])
     ctx = {"is_new": True, **_provider_context(email, start_for=request.user)}
     detection = ctx["detection"]
     if detection is not None and detection.pending and request.GET.get("final"):
