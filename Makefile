@@ -105,8 +105,8 @@ bench-detect-page: $(VENV)/.installed
 bench-watchers: $(VENV)/.installed
 	$(PY) bench/watchers.py --write
 
-# Health checks (issue 14): the admins' fleet view on PostgreSQL (BENCH_DATABASE_URL or a
-# scratch database) and one check cycle of the issue's 10,000 mailboxes against servers
+# Health checks: the admins' fleet view on PostgreSQL (BENCH_DATABASE_URL or a
+# scratch database) and one check cycle of 10,000 mailboxes (the fleet size health checks are built for) against servers
 # that wait 1 s to greet, with one worker and then two (about 15 minutes; the Redis
 # broker in database 5, which must be empty).
 bench-fleet: $(VENV)/.installed
@@ -115,7 +115,7 @@ bench-fleet: $(VENV)/.installed
 bench-health-cycle: $(VENV)/.installed
 	BENCH_REDIS_URL=$${BENCH_REDIS_URL:-redis://127.0.0.1:6379/5} $(PY) bench/health_cycle.py --full --write
 
-# Bulk import (issue 15): a 1,000-row dry run against servers that wait 1 s to greet.
+# Bulk import: a 1,000-row dry run against servers that wait 1 s to greet.
 bench-import: $(VENV)/.installed
 	$(PY) bench/import_dry_run.py --write
 

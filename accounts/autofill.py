@@ -9,8 +9,8 @@ theirs and is never written. connect-form.js applies the same rules in the brows
 from urllib.parse import urlencode
 
 from diagnostics import autodetection as autodetect_service
-from diagnostics.net import providers, validate
-from diagnostics.net.errors import ProbeError
+from diagnostics.net import directory
+from diagnostics.net.mailbox import PROTOCOLS
 from live import topics
 
 # Fields autodetection fills in. The hint requests send them back (never the password)
@@ -26,23 +26,21 @@ AUTOFILLED = (
     "imap_port",
     "imap_security",
 )
-PROTOCOLS = ("smtp", "imap")
 # Ports whose encryption is fixed by convention (RFC 8314: 465 and 993 are implicit
 # TLS; RFC 6409 and RFC 3501: 587 and 143 upgrade with STARTTLS).
 PORT_SECURITY = {"465": "ssl", "587": "starttls", "993": "ssl", "143": "starttls"}
 SECURITY_LABELS = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": "no encryption"}
-BLOCKING_POLICIES = (providers.SSO_REQUIRED, providers.UNSUPPORTED)
+BLOCKING_POLICIES = (directory.SSO_REQUIRED, directory.UNSUPPORTED)
 MAX_VALUE = 500
 # Sources sure enough that the page folds the server fields away behind "Edit settings".
 CONFIDENT_SOURCES = frozenset({"directory", "mx", "srv", "autoconfig", "ispdb"})
 
 
 def initial_for(email: str, detection=None) -> dict:
-    """Fields to pre-fill for an address: what autodetection found so far (the
-    directory, the cached cascade, or the usual names while the cascade runs)."""
-    try:
-        email = validate.email(email)
-    except ProbeError:
+    """Fields to pre-fill for a validated address ("" for none yet): what autodetection
+    found so far (the directory, the cached cascade, or the usual names while the cascade
+    runs)."""
+    if not email:
         return {}
     if detection is None:
         detection = autodetect_service.hint(email, start=False)

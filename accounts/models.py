@@ -3,7 +3,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from core import crypto
+from core import credentials, crypto
+from diagnostics.net.credentials import Credential, Password
+from diagnostics.net.mailbox import MailboxSettings
 from diagnostics.net.transport import ServerSettings
 
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None (unencrypted)")]
@@ -73,27 +75,26 @@ class Mailbox(models.Model):
     def get_password(self) -> str:
         return crypto.decrypt(self.password_encrypted)
 
+    def credential(self) -> Credential:
+        """What the probes log in with: the password, or for another auth method what
+        the app keeping its secret registered with core.credentials (OAuth: mailauth).
+        Raises core.crypto.DecryptionError when a stored secret cannot be decrypted."""
+        if self.auth_method == self.AuthMethod.PASSWORD:
+            return Password(self.get_password())
+        return credentials.fetch(self)
+
+    def connection_settings(self) -> MailboxSettings:
+        """The settings the probes use, as one immutable value."""
+        return MailboxSettings.of(self)
+
     def login_name(self, protocol: str = "") -> str:
-        specific = {"smtp": self.smtp_username, "imap": self.imap_username}.get(protocol, "")
-        return specific or self.username or self.email
-
-    def _server(self, protocol: str) -> ServerSettings:
-        from diagnostics.net.usernames import alternate_username
-
-        login = self.login_name(protocol)
-        return ServerSettings(
-            getattr(self, f"{protocol}_host"),
-            getattr(self, f"{protocol}_port"),
-            getattr(self, f"{protocol}_security"),
-            login,
-            alt_username=alternate_username(self.email, login, protocol),
-        )
+        return self.connection_settings().login_name(protocol)
 
     def smtp_settings(self) -> ServerSettings:
-        return self._server("smtp")
+        return self.connection_settings().server("smtp")
 
     def imap_settings(self) -> ServerSettings:
-        return self._server("imap")
+        return self.connection_settings().server("imap")
 
     # The fields a suggested fix may change, and nothing else.
     FIXABLE = ("smtp_security", "smtp_port", "imap_security", "imap_port", "smtp_username", "imap_username")

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from diagnostics.net import directory as providers  # the provider directory
 from diagnostics.net import errors as catalogue
-from diagnostics.net import providers, reasons
+from diagnostics.net import reasons
 from diagnostics.net.advice import (
     AUTH_CODES,
     PASSWORD_REASONS,

@@ -1,10 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import entry, views
+from .views import entry, mailboxes
 
 urlpatterns = [
-    path("", views.mailbox_list, name="mailbox_list"),
+    path("", mailboxes.mailbox_list, name="mailbox_list"),
     path("signup/", entry.signup, name="signup"),
     path("login/", entry.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -21,15 +21,17 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("mailboxes/new/", views.mailbox_new, name="mailbox_new"),
-    path("mailboxes/provider-hint/", views.provider_hint, name="provider_hint"),
-    path("mailboxes/<int:pk>/", views.mailbox_detail, name="mailbox_detail"),
-    path("mailboxes/<int:pk>/status/", views.mailbox_status, name="mailbox_status"),
-    path("mailboxes/<int:pk>/edit/", views.mailbox_edit, name="mailbox_edit"),
-    path("mailboxes/<int:pk>/retest/", views.mailbox_retest, name="mailbox_retest"),
-    path("mailboxes/<int:pk>/tracking/", views.mailbox_tracking, name="mailbox_tracking"),
-    path("mailboxes/<int:pk>/delete/", views.mailbox_delete, name="mailbox_delete"),
-    path("mailboxes/<int:pk>/fix/<int:error_pk>/", views.mailbox_apply_fix, name="mailbox_apply_fix"),
-    path("mailboxes/<int:pk>/sent-folder/", views.mailbox_choose_folder, name="mailbox_choose_folder"),
-    path("mailboxes/<int:pk>/sent-folder/new/", views.mailbox_create_folder, name="mailbox_create_folder"),
+    path("mailboxes/new/", mailboxes.mailbox_new, name="mailbox_new"),
+    path("mailboxes/provider-hint/", mailboxes.provider_hint, name="provider_hint"),
+    path("mailboxes/<int:pk>/", mailboxes.mailbox_detail, name="mailbox_detail"),
+    path("mailboxes/<int:pk>/status/", mailboxes.mailbox_status, name="mailbox_status"),
+    path("mailboxes/<int:pk>/edit/", mailboxes.mailbox_edit, name="mailbox_edit"),
+    path("mailboxes/<int:pk>/retest/", mailboxes.mailbox_retest, name="mailbox_retest"),
+    path("mailboxes/<int:pk>/tracking/", mailboxes.mailbox_tracking, name="mailbox_tracking"),
+    path("mailboxes/<int:pk>/delete/", mailboxes.mailbox_delete, name="mailbox_delete"),
+    path("mailboxes/<int:pk>/fix/<int:error_pk>/", mailboxes.mailbox_apply_fix, name="mailbox_apply_fix"),
+    path("mailboxes/<int:pk>/sent-folder/", mailboxes.mailbox_choose_folder, name="mailbox_choose_folder"),
+    path(
+        "mailboxes/<int:pk>/sent-folder/new/", mailboxes.mailbox_create_folder, name="mailbox_create_folder"
+    ),
 ]

@@ -44,7 +44,7 @@ from diagnostics.net import directory  # noqa: E402
 from diagnostics.net.autodetect import cascade, dnsq  # noqa: E402
 from diagnostics.net.autodetect.config import AutodetectConfig  # noqa: E402
 from diagnostics.net.steps import ProbeConfig  # noqa: E402
-from tests.autodetect.web import WebServer, hang  # noqa: E402
+from tests.servers.web import WebServer, hang  # noqa: E402
 from tests.servers.tls import TestPKI  # noqa: E402
 
 # The DNS server runs in its own process, as a real one would: in this process it

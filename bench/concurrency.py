@@ -18,7 +18,7 @@ from django.contrib.auth.models import User
 from accounts.models import Mailbox
 from diagnostics import flows
 from diagnostics.models import ConnectionTest
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
 from tests.servers.raw import RawServer
 
 

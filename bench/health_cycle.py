@@ -82,7 +82,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Mailbox  # noqa: E402
 from monitoring import schedule  # noqa: E402
 from monitoring.models import Check, Health  # noqa: E402
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP  # noqa: E402
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP  # noqa: E402
 from tests.servers.raw import RawServer  # noqa: E402
 
 

@@ -22,7 +22,7 @@ from imports import checking, flows, probe
 from imports import rows as R
 from imports.models import ImportJob, ImportRow
 from live.models import Event
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
 from tests.servers.raw import RawServer
 
 PASSWORD = "bench-password"

@@ -13,43 +13,49 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connections, router, transaction
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .outage import Outage
 
 log = logging.getLogger(__name__)
-DOWN = (RedisConnectionError, RedisTimeoutError)
 outage = Outage(log, "Redis cache")
 db_outage = Outage(log, "Database cache")
+
+
+def _down() -> tuple[type[Exception], ...]:
+    """Redis's "not reachable" errors. Looked up when something failed: the redis client
+    is heavy to import, and a process on the database cache never needs it."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
 
 
 class ResilientRedisCache(RedisCache):
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return default
 
     def get_many(self, keys, version=None):
         try:
             return super().get_many(keys, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return {}
 
     def has_key(self, key, version=None):
         try:
             return super().has_key(key, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return False
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().add(key, value, timeout, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             # Fail open: callers use add as a "first one does the work" mark, and with
             # nobody able to see the mark, doing the work beats waiting for it forever.
@@ -58,47 +64,47 @@ class ResilientRedisCache(RedisCache):
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             super().set(key, value, timeout, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().set_many(data, timeout, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return list(data)  # the keys that were not stored
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().touch(key, timeout, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return False
 
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return False
 
     def delete_many(self, keys, version=None):
         try:
             super().delete_many(keys, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
 
     def incr(self, key, delta=1, version=None):
         try:
             return super().incr(key, delta, version)
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             raise ValueError(f"Key '{key}' not found (the cache is unavailable).") from exc
 
     def clear(self):
         try:
             return super().clear()
-        except DOWN as exc:
+        except _down() as exc:
             outage.report(exc)
             return False
 

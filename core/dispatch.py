@@ -8,7 +8,6 @@ diagnostics imports in a circle. Messages carry primary keys or a domain only.
 caller's transaction. `publish()` is the outbox relay's hand-over to the broker.
 """
 
-from celery import current_app
 from django.conf import settings
 
 RUN_CONNECTION_TEST = "diagnostics.tasks.run_connection_test"
@@ -19,7 +18,7 @@ def send(task: str, *args, countdown: float = 0) -> None:
     """Queue one task on the app's queue, in the current transaction (the outbox)."""
     from . import outbox
 
-    outbox.put(task, *args, countdown=countdown)
+    outbox.put(task, *args, countdown=countdown or 0)
 
 
 def send_many(task: str, many: list[tuple]) -> None:
@@ -31,6 +30,8 @@ def send_many(task: str, many: list[tuple]) -> None:
 
 def publish(task: str, args, queue: str | None = None, task_id: str | None = None) -> None:
     """Hand one task to the broker now; raises when the broker cannot take it."""
+    from celery import current_app  # on use: a command that queues nothing never loads Celery
+
     current_app.send_task(
         task, args=list(args), queue=queue or settings.CELERY_TASK_DEFAULT_QUEUE, task_id=task_id
     )

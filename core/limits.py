@@ -96,10 +96,15 @@ def auth_paused(mailbox) -> Refusal | None:
     return None
 
 
-def check_and_count(mailbox) -> Refusal | None:
-    """Count one test against the per-user, per-host and per-login limits."""
+def check_and_count(mailbox, per_user: bool = True) -> Refusal | None:
+    """Count one test against the per-user (unless the caller caps it), per-host and
+    per-login limits."""
     window = settings.MAIL_TEST_RATE_WINDOW
-    checks = [(("user", str(mailbox.user_id)), settings.MAIL_TEST_RATE_PER_USER, "your account")]
+    checks = (
+        [(("user", str(mailbox.user_id)), settings.MAIL_TEST_RATE_PER_USER, "your account")]
+        if per_user
+        else []
+    )
     for host, username in _targets(mailbox):
         checks.append((("host", host), settings.MAIL_TEST_RATE_PER_HOST, f"the server {host}"))
         checks.append((("login", host, username), settings.MAIL_TEST_RATE_PER_LOGIN, f"{username} at {host}"))

@@ -11,14 +11,14 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 
-from core import dispatch, limits
+from core import dispatch
 
 from .config import probe_config
 from .net import directory
-from .net.autodetect import cascade
 from .net.autodetect.config import AutodetectConfig
 from .net.autodetect.detection import Detection, conventional, from_discovery
 from .net.autodetect.model import Discovery
+from .net.autodetect.sources import from_directory
 from .net.directory import Provider
 from .net.directory.names import is_public
 from .net.errors import ProbeError
@@ -77,6 +77,8 @@ def store(discovery: Discovery) -> None:
 
 def discover_and_store(domain: str, complete: bool = False) -> Discovery:
     """Run the whole cascade for a domain now and cache the answer."""
+    from .net.autodetect import cascade  # on use: the directory alone needs none of it
+
     discovery = cascade.discover(domain, autodetect_config(), complete=complete)
     if discovery.source != "directory":
         store(discovery)
@@ -87,7 +89,7 @@ def detect(email: str, network: bool = True, use_cache: bool = True, complete: b
     """Settings for an address. network=False: the directory, the cache, or the
     conventional unchecked guess, with no network at all."""
     domain = directory.domain_of(email)
-    discovery = cascade._from_directory(domain)
+    discovery = from_directory(domain)
     if discovery is None and use_cache:
         discovery = cached(domain)
     if discovery is None and network and _domain(domain):
@@ -102,6 +104,8 @@ def _spend(budget: str) -> bool:
     must not turn one account into a flood of outbound requests)."""
     if not budget:
         return True
+    from core import limits  # on use: the command line never counts (and needs no Redis client)
+
     return limits.allow("autodetect-budget", budget, limit=LOOKUPS_PER_WINDOW, window=BUDGET_WINDOW)
 
 
@@ -126,7 +130,7 @@ def hint(email: str, start: bool = True, budget: str = "") -> Detection:
     answer at once; otherwise the cascade is queued and the conventional guess is
     shown, marked pending, until the worker's answer is in the cache."""
     domain = directory.domain_of(email)
-    discovery = cascade._from_directory(domain) or cached(domain)
+    discovery = from_directory(domain) or cached(domain)
     if discovery is not None:
         return from_discovery(email, discovery)
     # With the public DNS a domain without a real ending cannot exist (and is often
@@ -146,6 +150,8 @@ def quick_provider(email: str) -> Provider | None:
     discovery = cached(domain)
     if discovery is None and _domain(domain):
         config = autodetect_config()
+        from .net.autodetect import cascade
+
         discovery = cascade.identify_by_mx(domain, config, min(QUICK_MX_TIMEOUT, config.deadline))
         if discovery is not None:
             store(discovery)  # MX outranks every other network source: this is final

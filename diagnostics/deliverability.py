@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import DELIVERY_PROBLEMS, ConnectionTest, Delivery, MailboxVerification, round_trip_budget
-from .net import capabilities, providers, reasons, tracking
+from .net import capabilities, directory, reasons, tracking
 from .net.roundtrip import AUTOMATIC, NEEDS_APPEND, RoundTrip
 from .net.verification import Verification
 
@@ -25,7 +25,7 @@ def tracking_domain_of(mailbox) -> str:
 
 def begin(mailbox, config) -> Verification:
     """Start the DNS checks (they run while the login test does)."""
-    provider = providers.by_id(mailbox.provider_id) or providers.lookup(mailbox.email)
+    provider = directory.by_id(mailbox.provider_id) or directory.lookup(mailbox.email)
     return Verification(
         mailbox.email,
         provider,

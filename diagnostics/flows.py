@@ -1,6 +1,7 @@
 """Start a connection test and carry it out: the procedures behind views and tasks."""
 
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -11,7 +12,6 @@ from accounts.models import Mailbox
 from core import dispatch, limits, refused
 from core.crypto import DecryptionError
 from live.publish import publish, publish_many
-from mailauth.tokens import credentials_for
 
 from . import deliverability
 from .config import probe_config
@@ -20,11 +20,20 @@ from .net import errors
 from .net.errors import ErrorReport
 from .net.reasons import PASSWORD_REFUSED
 from .net.runner import CONNECTED, run_probes
+from .net.sasl import PASSWORD
 from .step_writer import writer
 
 log = logging.getLogger(__name__)
 
 QUEUE_DOWN = ConnectionTest.WAITING_FOR_QUEUE
+
+
+class Finished(NamedTuple):
+    """A test as it ended (status, times and Sent folder set on the row) and its errors,
+    so that whoever ran it (a health check) need not read them back."""
+
+    test: ConnectionTest
+    errors: list[ErrorReport]
 
 
 def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bool = False) -> ConnectionTest:
@@ -36,11 +45,7 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bo
     with transaction.atomic():
         # Serialise concurrent starts for one mailbox (two tabs, a double click).
         Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
-        pending = (
-            mailbox.tests.filter(status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING])
-            .filter(deadline_at__gt=timezone.now())
-            .first()
-        )
+        pending = mailbox.tests.pending().first()
         if pending is not None:
             return pending
         if round_trip is None:
@@ -93,7 +98,7 @@ def _already_refused(mailbox: Mailbox) -> ErrorReport | None:
     return ErrorReport(code, protocol, refused.message(found), reason="already_refused")
 
 
-def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
+def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> Finished:
     report = ErrorReport(
         errors.RATE_LIMITED,
         "limits",
@@ -102,7 +107,7 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> None:
         f"(in about {refusal.retry_in_minutes()} minutes).",
         reason="auth_paused" if "paused" in refusal.message else "rate_limited",
     )
-    _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
+    return _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
 
 
 def enqueue(test_id: int) -> bool:
@@ -164,25 +169,26 @@ def _reaped() -> ErrorReport:
     return ErrorReport(errors.TIMEOUT, "worker", REAPED, reason="stuck")
 
 
-def _record(test: ConnectionTest, diagnosis, fields: list[str]) -> ConnectionTest | None:
+def _record(test: ConnectionTest, diagnosis, fields: list[str]) -> Finished | None:
     """Store a finished run's verdict: on its test, or, when that test was shown failed
     meanwhile (reaped, or past its deadline), on a new attempt, so no page changes its
-    mind. Returns the test that holds the verdict (None: the mailbox was deleted)."""
+    mind. Returns how it ended, on the test that holds the verdict (None: the mailbox was
+    deleted)."""
     with transaction.atomic():
         current = ConnectionTest.objects.select_for_update().filter(pk=test.pk).first()
         if current is None:
             return None  # the mailbox was deleted while it ran
         if current.status not in ConnectionTest.FINAL and not current.overdue:
-            _finish(test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors, fields=tuple(fields))
-            return test
+            return _finish(
+                test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors, fields=tuple(fields)
+            )
         if current.status not in ConnectionTest.FINAL:
             current.mailbox = test.mailbox
             _finish(current, ConnectionTest.Status.FAILED, "", [_reaped()])
         attempt = _new_attempt(test, **{name: getattr(test, name) for name in fields})
         attempt.started_at = test.started_at
         attempt.save(update_fields=["started_at"])
-        _finish(attempt, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
-        return attempt
+        return _finish(attempt, diagnosis.status, diagnosis.sent_folder, diagnosis.errors)
 
 
 def _finish(
@@ -192,7 +198,7 @@ def _finish(
     reports: list[ErrorReport],
     touch_mailbox=True,
     fields: tuple = (),
-) -> None:
+) -> Finished:
     """Write the verdict (with `fields` of the test set by the caller) and tell the pages."""
     now = timezone.now()
     with transaction.atomic():
@@ -203,38 +209,39 @@ def _finish(
         test.save(update_fields=["status", "sent_folder", "finished_at", *fields])
         _changed(test)
         if not touch_mailbox:
-            return
+            return Finished(test, reports)
         update = {"status": status, "last_tested_at": now}
         if status == CONNECTED:
             update["sent_folder"] = sent_folder
             if sent_folder != test.mailbox.sent_folder:
                 update["sent_folder_chosen"] = False  # the chosen folder is gone
         Mailbox.objects.filter(pk=test.mailbox_id).update(**update)
+    return Finished(test, reports)
 
 
 @sensitive_variables("password")
-def execute_test(test_id: int) -> None:
-    """Run a queued test, writing each step as it happens. The verdict is written (and
-    pushed) the moment both logins and the Sent folder's discovery end; the round trip,
-    when asked for, follows as a phase of its own that never changes the verdict."""
+def execute_test(test_id: int) -> Finished | None:
+    """Run a queued test, writing each step as it happens; None if it was not queued. The
+    verdict is written (and pushed) the moment both logins and the Sent folder's discovery
+    end; the round trip, when asked for, follows as a phase of its own that never changes
+    the verdict."""
     test = _claim(test_id)
     if test is None:
-        return
+        return None
     mailbox = test.mailbox
     # A pause, or the password's refusal elsewhere, may have come after this test was queued;
     # a health check goes through here too, so it never resends a refused password either.
     known = _already_refused(mailbox)
     if known is not None:
-        _finish(test, ConnectionTest.Status.FAILED, "", [known])
-        return
+        return _finish(test, ConnectionTest.Status.FAILED, "", [known])
     paused = limits.auth_paused(mailbox)
     if paused is not None:
-        _refuse(test, paused)
+        finished = _refuse(test, paused)
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.FAILED)
         publish(f"mailbox-{mailbox.pk}")
-        return
+        return finished
     try:
-        password = credentials_for(mailbox)  # a password, or a fresh OAuth token (mailauth)
+        password = mailbox.credential()  # a Password, or a Bearer with a fresh OAuth token
     except DecryptionError:
         report = ErrorReport(
             errors.UNKNOWN,
@@ -242,8 +249,7 @@ def execute_test(test_id: int) -> None:
             "The saved password could not be decrypted. Enter the password again and retry.",
             reason="decryption_failed",
         )
-        _finish(test, ConnectionTest.Status.FAILED, "", [report])
-        return
+        return _finish(test, ConnectionTest.Status.FAILED, "", [report])
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     create = test.create_sent_folder
@@ -259,10 +265,11 @@ def execute_test(test_id: int) -> None:
     test.folders = diagnosis.folders
     round_trip = test.round_trip_requested and diagnosis.status == CONNECTED
     fields = deliverability.store_verdict(test, diagnosis, checks, round_trip)
-    holder = _record(test, diagnosis, ["transcript", "folders", *fields])
-    if holder is not None and holder.checks_until is not None:
-        _after_verdict(holder, checks, diagnosis, smtp, imap, password, steps)
+    finished = _record(test, diagnosis, ["transcript", "folders", *fields])
+    if finished is not None and finished.test.checks_until is not None:
+        _after_verdict(finished.test, checks, diagnosis, smtp, imap, password, steps)
     del password
+    return finished
 
 
 def _after_verdict(test, checks, diagnosis, smtp, imap, password, steps) -> None:
@@ -326,10 +333,10 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
         for s in diagnosis.steps
         if s.ok and s.name in ("auth", "login") and s.protocol in pairs
     }
-    if not isinstance(password, str):  # an OAuth token: a refusal is renewed, not remembered
+    if password.kind != PASSWORD:  # an OAuth token: a refusal is renewed, not remembered
         limits.record_auth_result(set(), succeeded)
         return
-    warnings = refused.record(failed, succeeded, password)
+    warnings = refused.record(failed, succeeded, password.value)
     for report in diagnosis.errors:
         warning = warnings.get(pairs.get(report.protocol))
         if warning and report.reason in PASSWORD_REFUSED:
@@ -345,7 +352,7 @@ REAPED = (
 def reap_stuck_tests() -> int:
     """Mark tests past their deadline as failed, so that nothing spins forever."""
     stuck = ConnectionTest.objects.filter(
-        status__in=[ConnectionTest.Status.QUEUED, ConnectionTest.Status.RUNNING],
+        status__in=ConnectionTest.UNDER_WAY,
         deadline_at__lt=timezone.now(),
         held_since__isnull=True,  # held by the outbox: its deadline has not started
     ).select_related("mailbox")

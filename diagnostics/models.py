@@ -24,6 +24,15 @@ class Delivery(models.TextChoices):
 DELIVERY_PROBLEMS = (Delivery.DELIVERED_TO_SPAM, Delivery.NOT_DELIVERED, Delivery.FAILED)
 
 
+class ConnectionTestQuerySet(models.QuerySet):
+    def pending(self):
+        """Queued or running and within its deadline: its result is still to come (a test
+        past its deadline is the reaper's, and the page already shows it as failed)."""
+        return self.filter(status__in=ConnectionTest.UNDER_WAY).filter(
+            models.Q(deadline_at__isnull=True) | models.Q(deadline_at__gt=timezone.now())
+        )
+
+
 class ConnectionTest(models.Model):
     """One run of the SMTP+IMAP test for a mailbox, with its steps and errors."""
 
@@ -60,7 +69,7 @@ class ConnectionTest(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="later_attempts"
     )
-    # The verification (issue 13): capabilities with every test; the round trip when asked for
+    # The verification: capabilities with every test; the round trip when asked for
     # (the first test of a mailbox asks by default); the sender domain's DNS and the tracking CNAME.
     round_trip_requested = models.BooleanField(default=False)
     # The person asked for a Sent folder to be created when the test finds none.
@@ -76,6 +85,8 @@ class ConnectionTest(models.Model):
     # run: when they must have ended. Null once they have (or when there were none).
     checks_until = models.DateTimeField(null=True, blank=True)
     delivery_finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConnectionTestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -213,12 +224,6 @@ class MailboxVerification(models.Model):
 
     def __str__(self) -> str:
         return f"verification of {self.mailbox_id}: {self.sent_filing}"
-
-    @classmethod
-    def sent_filing_of(cls, mailbox) -> str:
-        """For the sending side: "automatic", "needs_append" or "unknown"."""
-        found = cls.objects.filter(mailbox=mailbox).values_list("sent_filing", flat=True).first()
-        return found or cls.SentFiling.UNKNOWN
 
 
 class TestStep(models.Model):

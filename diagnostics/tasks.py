@@ -46,7 +46,8 @@ def reap_stuck_tests() -> int:
 )
 def detect_domain(domain: str) -> None:
     """The network autodetection cascade for one domain (never an address); the
-    answer goes to the cache, where the form's polling hint reads it."""
+    answer goes to the cache, and the `detect-<domain>` topic tells the waiting forms
+    to read it."""
     from . import autodetection as service
 
     try:

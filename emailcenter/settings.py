@@ -386,7 +386,7 @@ MAIL_ALLOWED_PORTS = env.list("MAIL_ALLOWED_PORTS", cast=int, default=[])
 DNS_NAMESERVERS = env.list("DNS_NAMESERVERS", default=[])
 SSL_CERT_FILE = env("SSL_CERT_FILE", default="")
 
-# --- Autodetection (issue 4): the cascade that finds SMTP/IMAP settings for a domain.
+# --- Autodetection: the cascade that finds SMTP/IMAP settings for a domain.
 AUTOCONFIG_DEADLINE = env.float("AUTOCONFIG_DEADLINE", default=6.0)
 AUTOCONFIG_ISPDB_URL = env("AUTOCONFIG_ISPDB_URL", default="https://autoconfig.thunderbird.net/v1.1/")
 AUTOCONFIG_CACHE_SECONDS = env.int("AUTOCONFIG_CACHE_SECONDS", default=24 * 3600)
@@ -396,7 +396,7 @@ AUTOCONFIG_HTTPS_PORT = 443
 AUTOCONFIG_HTTP_PORT = 80
 AUTOCONFIG_GUESS_PORTS: dict[int, int] = {}
 
-# --- Support requests and screenshots (issue 5).
+# --- Support requests and screenshots.
 # Uploads live under var/media through the default storage. MEDIA_URL is not routed
 # anywhere: screenshots are served only by a view that checks permission.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
@@ -427,7 +427,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
-# --- OAuth mailboxes (issue 11, mailauth/): Gmail/Workspace and Outlook/Microsoft 365
+# --- OAuth mailboxes (mailauth/): Gmail/Workspace and Outlook/Microsoft 365
 # mailboxes sign in with their provider; tokens are encrypted with CREDENTIALS_KEYS.
 GOOGLE_OAUTH_CLIENT_ID = env("GOOGLE_OAUTH_CLIENT_ID", default="")
 GOOGLE_OAUTH_CLIENT_SECRET = env("GOOGLE_OAUTH_CLIENT_SECRET", default="")
@@ -442,7 +442,7 @@ OAUTH_REFRESH_MARGIN = env.int("OAUTH_REFRESH_MARGIN", default=300)
 # Tests only: {"google": {"smtp": Endpoint, "imap": Endpoint}} instead of the directory's servers.
 OAUTH_MAIL_SERVERS: dict = {}
 
-# --- Mailbox health checks (issue 14, monitoring/) --- BEGIN
+# --- Mailbox health checks (monitoring/) --- BEGIN
 INSTALLED_APPS += ["monitoring"]
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("monitoring.context.health_banner")
 # Every connected mailbox is checked once per interval, at its own offset within it.
@@ -471,13 +471,13 @@ MICROSOFT_BASIC_AUTH_CUTOFF = datetime.date.fromisoformat(
     env("MICROSOFT_BASIC_AUTH_CUTOFF", default="2026-12-31")
 )
 # Hourly: the daily digest goes out at MAIL_HEALTH_DIGEST_HOUR; retention thins old checks.
-CELERY_BEAT_SCHEDULE["health-daily"] = {
-    "task": "monitoring.tasks.daily",
+CELERY_BEAT_SCHEDULE["health-hourly"] = {
+    "task": "monitoring.tasks.hourly_upkeep",
     "schedule": 3600.0,
 }
 # --- Mailbox health checks --- END
 
-# --- Bulk import (issue 15, imports/): connect many mailboxes from one CSV. ---
+# --- Bulk import (imports/): connect many mailboxes from one CSV. ---
 INSTALLED_APPS += ["imports"]
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)

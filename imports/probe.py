@@ -1,26 +1,12 @@
 """Testing one candidate row: the connect form's probes, limits and diagnosis."""
 
-from django.conf import settings
-
 from core import limits, refused
 from diagnostics.net import errors
+from diagnostics.net.credentials import Password
 from diagnostics.net.reasons import PASSWORD_REFUSED
 from diagnostics.net.runner import CONNECTED, run_probes
-from diagnostics.net.transport import ServerSettings
-from diagnostics.net.usernames import alternate_username
 
 from . import rows as R
-
-
-def _server(row: R.Candidate, protocol: str) -> ServerSettings:
-    login = row.login_name(protocol)
-    return ServerSettings(
-        getattr(row, f"{protocol}_host"),
-        getattr(row, f"{protocol}_port"),
-        getattr(row, f"{protocol}_security"),
-        login,
-        alt_username=alternate_username(row.email, login, protocol),
-    )
 
 
 def _targets(row: R.Candidate) -> set[tuple[str, str]]:
@@ -33,15 +19,9 @@ def refusal(row: R.Candidate) -> str:
     paused = limits.auth_paused(row)
     if paused is not None:
         return f"{paused.message}. Check again in about {paused.retry_in_minutes()} minutes."
-    window = settings.MAIL_TEST_RATE_WINDOW
-    checks = {("host", host): settings.MAIL_TEST_RATE_PER_HOST for host, _ in _targets(row)}
-    checks.update({("login", host, user): settings.MAIL_TEST_RATE_PER_LOGIN for host, user in _targets(row)})
-    for parts, limit in sorted(checks.items()):
-        if limits.count(*parts, window=window) >= limit:
-            what = f"the server {parts[1]}" if parts[0] == "host" else f"{parts[2]} at {parts[1]}"
-            return f"Too many connection tests for {what} in a short time. Check again later."
-    for parts in sorted(checks):
-        limits.hit(*parts, window=window)
+    refused = limits.check_and_count(row, per_user=False)
+    if refused is not None:
+        return f"{refused.message}. Check again later."
     return ""
 
 
@@ -64,8 +44,9 @@ def already_refused(row: R.Candidate, password: str) -> bool:
 def run(row: R.Candidate, password: str, config):
     """The probes only (no database): fills state, code, reason, message, fix and
     sent_folder; returns the (failed, succeeded) logins for record()."""
-    smtp, imap = _server(row, "smtp"), _server(row, "imap")
-    diagnosis = run_probes(smtp, imap, password, config)
+    settings = row.connection_settings()
+    smtp, imap = settings.server("smtp"), settings.server("imap")
+    diagnosis = run_probes(smtp, imap, Password(password), config)
     if diagnosis.status == CONNECTED:
         row.fail(R.CONNECTED, "", "", fix="")
         row.sent_folder = diagnosis.sent_folder

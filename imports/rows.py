@@ -8,8 +8,9 @@ and finally imported or draft.
 
 from dataclasses import dataclass, field
 
-from diagnostics.net import errors, providers, validate
+from diagnostics.net import directory, errors, validate
 from diagnostics.net.errors import ProbeError
+from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.usernames import normalize_app_password
 
 from . import columns
@@ -32,7 +33,6 @@ STATE_LABELS = {
 }
 UNFINISHED = (PENDING, QUEUED, TESTING)
 NOT_TESTED = (INVALID, DUPLICATE, SSO, UNSUPPORTED)
-PROTOCOLS = ("smtp", "imap")
 MAX_NAME = 200
 MAX_PASSWORD = 1024
 DEFAULT_PORTS = {
@@ -83,9 +83,11 @@ class Candidate:
         "notes", "code", "reason", "message", "fix", "sent_folder", "sso",
     )  # fmt: skip
 
+    def connection_settings(self) -> MailboxSettings:
+        return MailboxSettings.of(self)
+
     def login_name(self, protocol: str = "") -> str:
-        specific = {"smtp": self.smtp_username, "imap": self.imap_username}.get(protocol, "")
-        return specific or self.username or self.email
+        return self.connection_settings().login_name(protocol)
 
     def missing(self) -> list[str]:
         """The protocols whose server the file did not give: autodetection finds them."""
@@ -206,15 +208,15 @@ def _server(row: Candidate, protocol: str, raw: dict, check) -> None:
 
 def _policy(row: Candidate, provider=None) -> None:
     """Gmail and Microsoft take no password here; Proton and the like cannot connect."""
-    provider = provider or providers.lookup(row.email)
+    provider = provider or directory.lookup(row.email)
     if provider is None:
         for protocol in PROTOCOLS:
             host = getattr(row, f"{protocol}_host")
-            provider = provider or (providers.by_host(host) if host else None)
+            provider = provider or (directory.by_host(host) if host else None)
     if provider is None:
         return
     row.provider_id = provider.id
-    if provider.policy == providers.SSO_REQUIRED:
+    if provider.policy == directory.SSO_REQUIRED:
         label = "Google" if provider.sso == "google" else "Microsoft"
         row.sso = provider.sso
         row.fail(
@@ -224,7 +226,7 @@ def _policy(row: Candidate, provider=None) -> None:
             f"Sign in with {label}.",
             reason=f"sso_{provider.sso}",
         )
-    elif provider.policy == providers.UNSUPPORTED:
+    elif provider.policy == directory.UNSUPPORTED:
         row.fail(
             UNSUPPORTED,
             errors.PROVIDER_UNSUPPORTED,

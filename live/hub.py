@@ -179,10 +179,6 @@ class Hub:
                     if not watchers:
                         del self._by_topic[topic]
 
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscriptions)
-
     def watchers(self, topic: str) -> int:
         """How many open streams of this process watch the topic."""
         with self._lock:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from diagnostics.net import providers as directory
+from diagnostics.net import directory
 
 GOOGLE, MICROSOFT = "google", "microsoft"
 GOOGLE_MAIL_SCOPE = "https://mail.google.com/"

@@ -24,12 +24,12 @@ from .models import OAuthCredential
 
 @sensitive_variables()
 def credentials_for(mailbox: Mailbox):
-    """The mailbox's password, or a Bearer with a fresh access token for OAuth mailboxes.
+    """A Bearer with a fresh access token for an OAuth mailbox (else its Password).
 
     Raises core.crypto.DecryptionError when a stored secret cannot be decrypted.
     """
     if mailbox.auth_method != Mailbox.AuthMethod.OAUTH:
-        return mailbox.get_password()
+        return mailbox.credential()
     credential = OAuthCredential.objects.filter(mailbox=mailbox).first()
     if credential is None or credential.needs_reconnect:
         return Bearer("", failure=sasl.TOKEN_REVOKED)

@@ -85,6 +85,8 @@ def _colour(cell: Cell, worst: str) -> str:
 def _uptime(rows: list, now) -> float | None:
     """Time-weighted: each check's outcome holds until the next check (the last one until
     `now`, the start of a pause while paused); time before the first check is not monitored."""
+    if not rows:
+        return None
     up = total = 0.0
     for (at, _state, ok), following in zip(rows, [*rows[1:], (now, None, None)], strict=True):
         seconds = max((following[0] - at).total_seconds(), 0.0)

@@ -62,7 +62,3 @@ def acquire(hosts: list[str], holder: str, wait: float) -> bool:
 def release(hosts: list[str], holder: str) -> None:
     if hosts:
         HostSlot.objects.filter(host__in=set(hosts), holder=holder).update(holder="", expires_at=None)
-
-
-def in_use(host: str) -> int:
-    return HostSlot.objects.filter(host=host).exclude(_free(timezone.now())).count()

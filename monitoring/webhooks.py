@@ -165,9 +165,10 @@ def deliver(delivery_id: int) -> str:
 
 
 def validate_url(url: str) -> str:
-    """For the settings form, without any network lookup (the web process opens no sockets):
-    refuse other schemes and literal private addresses. The worker checks the resolved
-    addresses again on every attempt."""
+    """For the settings form, without any network lookup (the form must answer at once,
+    and a name may resolve elsewhere by the time the worker calls it): refuse other
+    schemes and literal private addresses. The worker checks the resolved addresses
+    again on every attempt."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "Enter an http or https URL."

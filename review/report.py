@@ -1,8 +1,8 @@
 """The diagnostic report of one test, as JSON for download. Never the password."""
 
+from diagnostics.copies import copy_of_test
 from diagnostics.models import ConnectionTest
 from monitoring import state as mailbox_states
-from support.flows import copy_of_test
 
 
 def _when(value) -> str | None:

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from core.ids import as_ids
 from core.roles import ADMIN, SUPPORT, has_role, role_required
+from diagnostics.copies import provider_name, without_secrets
 from diagnostics.flows import start_test
 from diagnostics.models import ConnectionTest, TestError
 from live import page as live_page
 from monitoring import state as mailbox_states
-from support.flows import provider_name, without_secrets
 
 from . import by_mailbox, charts, trends
 from .filters import FailureFilterForm, GroupedFilterForm, NoteForm, failed_tests

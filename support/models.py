@@ -96,7 +96,7 @@ class Screenshot(models.Model):
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="screenshots")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.UPLOAD)
-    # Stored through the default storage, which no URL serves: see support.views.screenshot.
+    # Stored through the default storage, which no URL serves: see support.views.requests.screenshot.
     file = models.FileField(upload_to=_screenshot_path, max_length=200)
     format = models.CharField(max_length=8)  # PNG, JPEG or WEBP, as Pillow read and wrote it
     width = models.PositiveIntegerField()

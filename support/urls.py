@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import queue, views
+from .views import queue, requests
 
 urlpatterns = [
-    path("", views.request_list, name="support_list"),
-    path("new/<int:test_id>/", views.request_new, name="support_new"),
-    path("<int:pk>/", views.request_detail, name="support_detail"),
-    path("<int:pk>/add/", views.request_follow_up, name="support_follow_up"),
-    path("screenshots/<int:pk>/", views.screenshot, name="support_screenshot"),
+    path("", requests.request_list, name="support_list"),
+    path("new/<int:test_id>/", requests.request_new, name="support_new"),
+    path("<int:pk>/", requests.request_detail, name="support_detail"),
+    path("<int:pk>/add/", requests.request_follow_up, name="support_follow_up"),
+    path("screenshots/<int:pk>/", requests.screenshot, name="support_screenshot"),
     path("queue/", queue.queue, name="support_queue"),
     path("queue/<int:pk>/", queue.queue_detail, name="support_queue_detail"),
     path("queue/<int:pk>/reply/", queue.queue_reply, name="support_queue_reply"),

@@ -13,7 +13,14 @@ from django.conf import settings as django_settings
 
 from diagnostics.net.steps import ProbeConfig
 
-pytest_plugins = ["tests.servers.fixtures", "tests.oauth.fixtures"]
+# Shared fixtures, registered once for every folder.
+pytest_plugins = [
+    "tests.servers.fixtures",
+    "tests.mailauth.fixtures",
+    "tests.staff_fixtures",
+    "tests.diagnostics.net.autodetect.fixtures",
+    "tests.diagnostics.net.roundtrip.fixtures",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_TIMEOUT = 3.0
@@ -31,7 +38,7 @@ def probe_settings(settings, pki):
     settings.SSL_CERT_FILE = pki.ca_file
     settings.MAIL_PROBE_TIMEOUT = PROBE_TIMEOUT
     settings.MAIL_PROBE_DEADLINE = PROBE_DEADLINE
-    settings.MAIL_ROUND_TRIP_ON_FIRST_TEST = False  # tests/roundtrip/ turn the round trip on
+    settings.MAIL_ROUND_TRIP_ON_FIRST_TEST = False  # the round-trip tests turn it on
     settings.DNS_NAMESERVERS = []
     settings.CELERY_TASK_DEFAULT_QUEUE = TEST_QUEUE
     settings.MAIL_LIMITS_NAMESPACE = LIMITS_NAMESPACE
@@ -291,38 +298,12 @@ def celery_worker(test_database_url, pki, tmp_path_factory):
         proc.wait()
 
 
-# Tests of the network core (diagnostics/net: no Django) and of the test servers. They use
-# neither the database (pytest-django refuses it without a mark) nor the cache nor the
-# broker, so the tier cannot change their outcome: CI runs them once, on the default tier,
-# and the PostgreSQL + Redis run skips them with `-m "not tier_independent"`.
-TIER_INDEPENDENT = tuple(
-    f"tests/{name}"
-    for name in (
-        "architecture/",
-        "autodetect/test_autoconfig.py",
-        "autodetect/test_deadline.py",
-        "autodetect/test_guess.py",
-        "autodetect/test_ispdb.py",
-        "autodetect/test_mx.py",
-        "autodetect/test_srv.py",
-        "diagnostics/test_classify.py",
-        "diagnostics/test_fixes.py",
-        "diagnostics/test_guard.py",
-        "diagnostics/test_properties.py",
-        "diagnostics/test_reasons.py",
-        "diagnostics/test_redaction.py",
-        "diagnostics/test_sent_folder.py",
-        "oauth/test_net_sasl.py",
-        "roundtrip/test_domaincheck.py",
-        "roundtrip/test_hostile_wait.py",
-        "roundtrip/test_net_roundtrip.py",
-        "security/test_fuzz.py",
-        "servers/test_servers.py",
-        "test_admission.py",
-        "test_dev_static.py",
-        "test_filebroker.py",
-    )
-)
+# Tests of the network core (diagnostics/net: no Django), of the test servers and of the
+# import contracts. The storage tier cannot change their outcome: CI runs them once, on
+# the default tier, and the PostgreSQL + Redis run skips them with
+# `-m "not tier_independent"`. Marked by where they live; a test elsewhere that touches no
+# storage says so itself (`pytestmark = pytest.mark.tier_independent`).
+TIER_INDEPENDENT = ("tests/architecture/", "tests/diagnostics/net/", "tests/servers/")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,6 +1,7 @@
 """Fixtures for the review and support tests: staff roles, failed tests, screenshots.
 
-Imported by tests/review/conftest.py and tests/support/conftest.py.
+A pytest plugin listed in tests/conftest.py. The review and support folders use
+`media_root` for every test (their conftests); other tests ask for it by name.
 """
 
 import io
@@ -14,7 +15,7 @@ from diagnostics.models import ConnectionTest, TestError, TestStep
 PASSWORD = "Hunter2-Pässwörd-XYZ"  # every test mailbox's password; must never show up anywhere
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def media_root(settings, tmp_path):
     """Screenshots go to a per-test folder, never to var/media; users hash passwords fast."""
     settings.MEDIA_ROOT = tmp_path / "media"

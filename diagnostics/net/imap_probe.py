@@ -6,6 +6,7 @@ import imaplib
 
 from . import capabilities, errors, replies, sasl
 from .classify import classify
+from .credentials import Credential
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .sent_create import create_sent
@@ -128,45 +129,28 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
 
 def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bearer) -> str:
     offered = [cap[5:] for cap in client.capabilities if cap.upper().startswith("AUTH=")]
-    mechanism = sasl.pick(offered)
-    if mechanism is None:
-        raise ProbeError(
-            errors.IMAP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER).",
-            reason=sasl.OAUTH_NOT_OFFERED,
-        )
+    mechanism = sasl.token_mechanism(offered, errors.IMAP_AUTH)
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
-        seen: dict = {}
-        if mechanism == sasl.XOAUTH2:
-            first = sasl.xoauth2(server.username, token)
-        else:
-            first = sasl.oauthbearer(server.username, token, server.host, server.port)
-
-        def answer(challenge: bytes) -> str:
-            if not seen:
-                seen["sent"] = True
-                return first
-            seen["challenge"] = sasl.read_challenge(challenge)
-            return sasl.error_answer(mechanism)
-
+        exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
         try:
-            client.authenticate(mechanism, answer)
+            client.authenticate(mechanism, exchange)
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
             reply = exc.args[0] if exc.args else ""
             reply = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-            return False, short(reply, 300), seen.get("challenge")
+            return False, short(reply, 300), exchange.challenge
         return True, "", None
 
     remark = sasl.log_in("imap", attempt, bearer, server.username, client.rec.transcript.note)
     return f"AUTHENTICATE {mechanism}{remark}"
 
 
-def _login(client: GuardedIMAP4, server: ServerSettings, password) -> str:
-    if isinstance(password, sasl.Bearer):
-        return _token_login(client, server, password)
+def _login(client: GuardedIMAP4, server: ServerSettings, credential: Credential) -> str:
+    if credential.kind == sasl.OAUTH:
+        return _token_login(client, server, credential)
+    password = credential.value
     try:
         return _login_once(client, server.username, password)
     except imaplib.IMAP4.error as first:
@@ -222,7 +206,7 @@ def _parse_bounded(data: list) -> list[Folder]:
     return parse_list(data)
 
 
-def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) -> None:
+def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, credential: Credential) -> None:
     """STARTTLS when asked for, then the login step (also opens the round trip's session)."""
     rec = client.rec
     if server.security == STARTTLS:
@@ -237,12 +221,19 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) ->
         rec.ok(describe_tls(client.sock))
 
     rec.begin("login")
-    rec.ok(f"{_login(client, server, password)} accepted")
+    rec.ok(f"{_login(client, server, credential)} accepted")
 
 
-def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None, create=False):
+def _run(
+    client: GuardedIMAP4,
+    server: ServerSettings,
+    credential: Credential,
+    preferred: str,
+    seen=None,
+    create=False,
+):
     rec = client.rec
-    secure_and_log_in(client, server, password)
+    secure_and_log_in(client, server, credential)
     rec.begin("list")
     folders = list_folders(client)
     rec.ok(f"{len(folders)} folders")
@@ -289,7 +280,7 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
 
 def probe_imap(
     server: ServerSettings,
-    password,
+    credential: Credential,
     config: ProbeConfig,
     rec: StepRecorder,
     preferred_sent: str = "",
@@ -298,14 +289,14 @@ def probe_imap(
 ):
     """Run the IMAP test; return (sent folder name | None, folder names, ProbeError | None).
 
-    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    `credential` is a Password, or a sasl.Bearer to log in with a token. `seen`, a dict,
     receives the capabilities after login and INBOX's STATUS (see capabilities).
     `create_sent`: when no folder is the Sent folder, create one (sent_create)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedIMAP4(rec, server, config, deadline)
-        sent, usable = _run(client, server, password, preferred_sent, seen, create_sent)
+        sent, usable = _run(client, server, credential, preferred_sent, seen, create_sent)
         return sent.name, [f.name for f in usable], None
     except Exception as exc:  # every failure becomes a classified error
         step = rec.current

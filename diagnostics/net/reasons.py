@@ -499,7 +499,7 @@ def specific_help(reason: str, shown=frozenset()) -> tuple[str, ...]:
 PASSWORD_REFUSED = frozenset({"wrong_credentials", "app_password_required"})
 
 
-# --- Transient or permanent (issue 14, health checks) ---------------------------------
+# --- Transient or permanent (health checks alert only on lasting failures) ---------
 # Reasons that may pass by themselves (an outage, a busy server): health checks retry
 # them with backoff before they tell anyone.
 TRANSIENT_REASONS = frozenset(

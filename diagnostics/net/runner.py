@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import directory, errors, replies, sasl
+from .credentials import Credential
+from .directory import SSO_REQUIRED, UNSUPPORTED, Provider
 from .errors import ErrorReport, ProbeError
 from .imap_probe import probe_imap
-from .providers import SSO_REQUIRED, UNSUPPORTED, Provider
 from .redaction import Redactor
 from .smtp_probe import probe_smtp
 from .steps import ProbeConfig, Step, StepRecorder
@@ -68,11 +69,11 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
     return []
 
 
-def _at_microsoft(error: ProbeError, host: str, password) -> None:
+def _at_microsoft(error: ProbeError, host: str, credential: Credential) -> None:
     provider = directory.by_host(host)
     if provider is None or provider.id != "microsoft":
         return
-    reason = replies.at_microsoft(error.reason, "imap", not isinstance(password, sasl.Bearer))
+    reason = replies.at_microsoft(error.reason, "imap", credential.kind == sasl.PASSWORD)
     if reason != error.reason:
         error.reason = reason
         error.detail = (
@@ -96,35 +97,10 @@ def _report(error: ProbeError, protocol: str, redact: Redactor) -> ErrorReport:
     )
 
 
-def _redactor(smtp: ServerSettings, imap: ServerSettings, secret) -> Redactor:
-    usernames = tuple(u for u in (smtp.username, imap.username, smtp.alt_username, imap.alt_username) if u)
-    if not isinstance(secret, sasl.Bearer):
-        return Redactor(secret, usernames)
-    return _BearerRedactor(secret, smtp, imap)
-
-
-class _BearerRedactor(Redactor):
-    """Masks the token, and the SASL strings that carry it, by value; the token may be
-    renewed mid-test, so the forms are worked out from the current one each time."""
-
-    def __init__(self, bearer: sasl.Bearer, smtp: ServerSettings, imap: ServerSettings):
-        self.bearer = bearer
-        self.servers = (smtp, imap)
-        self._seen: dict[str, Redactor] = {}
-
-    def __call__(self, text: str) -> str:
-        for token in (*self._seen, self.bearer.token):
-            if token not in self._seen:
-                forms = (sasl.secret_forms(s.username, token, s.host, s.port) for s in self.servers)
-                self._seen[token] = Redactor("", extra=tuple(f for found in forms for f in found))
-            text = self._seen[token](text)
-        return text
-
-
 def run_probes(
     smtp: ServerSettings,
     imap: ServerSettings,
-    password,
+    credential: Credential,
     config: ProbeConfig,
     on_step: Callable[[Step], None] | None = None,
     preferred_sent: str = "",
@@ -132,14 +108,14 @@ def run_probes(
 ) -> Diagnosis:
     """Test SMTP and IMAP at the same time; the slower one sets the total time.
 
-    `password` is a string, or a sasl.Bearer for mailboxes signed in with OAuth.
+    `credential` is a Password, or a sasl.Bearer for mailboxes signed in with OAuth.
     `on_step` is called from the probe threads as each step ends, so it must be
     thread-safe (the worker hands steps to its shared writer). `create_sent`: create
     a Sent folder when the mailbox has none (the person asked for it).
     """
-    redact = _redactor(smtp, imap, password)
-    if isinstance(password, sasl.Bearer) and password.failure:
-        failed = [_report(sasl.auth_error(p, password.failure), p, redact) for p in ("smtp", "imap")]
+    redact = credential.redactor(smtp, imap)
+    if credential.failure:
+        failed = [_report(sasl.auth_error(p, credential.failure), p, redact) for p in ("smtp", "imap")]
         return Diagnosis(FAILED, errors=failed)
     emit = on_step if on_step is not None else (lambda step: None)
     smtp_rec = StepRecorder("smtp", emit, redact)
@@ -148,13 +124,13 @@ def run_probes(
     seen: dict = {}
 
     def smtp_job() -> None:
-        outcome["smtp"] = probe_smtp(smtp, password, config, smtp_rec, seen=seen)
+        outcome["smtp"] = probe_smtp(smtp, credential, config, smtp_rec, seen=seen)
 
     # SMTP in a second thread, IMAP in this one: two threads per test, not three.
     thread = threading.Thread(target=smtp_job, name="smtp-probe", daemon=True)
     thread.start()
     outcome["imap"] = probe_imap(
-        imap, password, config, imap_rec, preferred_sent, seen=seen, create_sent=create_sent
+        imap, credential, config, imap_rec, preferred_sent, seen=seen, create_sent=create_sent
     )
     thread.join()
 
@@ -170,7 +146,7 @@ def run_probes(
     if smtp_error is not None:
         diagnosis.errors.append(_report(smtp_error, "smtp", redact))
     if imap_error is not None:
-        _at_microsoft(imap_error, imap.host, password)
+        _at_microsoft(imap_error, imap.host, credential)
         diagnosis.errors.append(_report(imap_error, "imap", redact))
     if diagnosis.errors:
         diagnosis.status = FAILED

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import errors, replies
+from .redaction import Redactor
 
 XOAUTH2, OAUTHBEARER = "XOAUTH2", "OAUTHBEARER"
 OAUTH, PASSWORD = "oauth", "password"  # noqa: S105 (kinds of secret, not secrets)
@@ -59,6 +60,40 @@ def pick(offered) -> str | None:
         if mechanism in names:
             return mechanism
     return None
+
+
+def token_mechanism(offered, code: str, where: str = "") -> str:
+    """The mechanism to sign in with among those the server offers, or the refusal."""
+    mechanism = pick(offered)
+    if mechanism is None:
+        raise errors.ProbeError(
+            code,
+            f"The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER){where}.",
+            reason=OAUTH_NOT_OFFERED,
+        )
+    return mechanism
+
+
+class Exchange:
+    """The client's side of one token login, as SMTP's and IMAP's authenticate() call
+    it: the initial response first; then, if the server refuses with a challenge, the
+    answer that ends the exchange (the challenge is kept for the verdict)."""
+
+    def __init__(self, mechanism: str, username: str, token: str, host: str, port: int):
+        self.mechanism = mechanism
+        if mechanism == XOAUTH2:
+            self.first = xoauth2(username, token)
+        else:
+            self.first = oauthbearer(username, token, host, port)
+        self.sent = False
+        self.challenge: dict | None = None
+
+    def __call__(self, challenge: bytes | None = None) -> str:
+        if not self.sent:
+            self.sent = True
+            return self.first
+        self.challenge = read_challenge(challenge)
+        return error_answer(self.mechanism)
 
 
 def read_challenge(data: bytes | str) -> dict | None:
@@ -155,6 +190,9 @@ class Bearer:
                 self.expires_at = None
             return self.token
 
+    def redactor(self, smtp, imap) -> Redactor:
+        return _BearerRedactor(self, smtp, imap)
+
     def facts(self) -> TokenFacts:
         if self.inspect is None:
             return TokenFacts()
@@ -237,3 +275,21 @@ def log_in(protocol: str, attempt: Attempt, bearer: Bearer, user: str, note: Cal
             if accepted:
                 return " (token renewed)"
     raise auth_error(protocol, verdict(protocol, challenge, reply, bearer, user), reply)
+
+
+class _BearerRedactor(Redactor):
+    """Masks the token, and the SASL strings that carry it, by value; the token may be
+    renewed mid-test, so the forms are worked out from the current one each time."""
+
+    def __init__(self, bearer: Bearer, smtp, imap):
+        self.bearer = bearer
+        self.servers = (smtp, imap)
+        self._seen: dict[str, Redactor] = {}
+
+    def __call__(self, text: str) -> str:
+        for token in (*self._seen, self.bearer.token):
+            if token not in self._seen:
+                forms = (secret_forms(s.username, token, s.host, s.port) for s in self.servers)
+                self._seen[token] = Redactor("", extra=tuple(f for found in forms for f in found))
+            text = self._seen[token](text)
+        return text

@@ -4,8 +4,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from imapclient.imap_utf7 import decode as decode_utf7
-
 # Known names for the Sent folder, compared case-insensitively after NFC.
 SENT_NAMES = [
     "sent",
@@ -96,6 +94,14 @@ def _unquote(token: bytes) -> bytes:
     return token
 
 
+def _decode_utf7(raw: bytes) -> str:
+    """IMAP's modified UTF-7 folder names, decoded by imapclient, imported on first use:
+    it is the heaviest import of a probe, and a run that never lists folders skips it."""
+    from imapclient.imap_utf7 import decode
+
+    return decode(raw)
+
+
 def parse_list(data: list) -> list[Folder]:
     """imaplib's LIST data: bytes lines, or (line, literal) tuples for literal names."""
     folders = []
@@ -115,7 +121,7 @@ def parse_list(data: list) -> list[Folder]:
         raw_name = literal if literal is not None else _unquote(match["name"])
         raw = raw_name.decode("utf-8", "replace")
         try:
-            name = decode_utf7(raw_name)
+            name = _decode_utf7(raw_name)
         except Exception:  # a server that does not encode names: keep them as sent
             name = raw
         folders.append(Folder(name, raw, flags, delimiter))

@@ -5,6 +5,7 @@ import smtplib
 
 from . import capabilities, errors, replies, sasl
 from .classify import classify
+from .credentials import Credential
 from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .steps import Deadline, ProbeConfig, StepRecorder
@@ -130,39 +131,23 @@ def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
 
 
 def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer) -> str:
-    mechanism = sasl.pick(client.esmtp_features.get("auth", "").split())
-    if mechanism is None:
-        raise ProbeError(
-            errors.SMTP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here.",
-            reason=sasl.OAUTH_NOT_OFFERED,
-        )
+    offered = client.esmtp_features.get("auth", "").split()
+    mechanism = sasl.token_mechanism(offered, errors.SMTP_AUTH, " here")
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
-        seen: dict = {}
-        if mechanism == sasl.XOAUTH2:
-            first = sasl.xoauth2(server.username, token)
-        else:
-            first = sasl.oauthbearer(server.username, token, server.host, server.port)
-
-        def answer(challenge=None):
-            if challenge is None:
-                return first
-            seen["challenge"] = sasl.read_challenge(challenge)
-            return sasl.error_answer(mechanism)
-
+        exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
         try:
-            client.auth(mechanism, answer, initial_response_ok=True)
+            client.auth(mechanism, exchange, initial_response_ok=True)
         except smtplib.SMTPAuthenticationError as exc:
             reply = f"{exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}"
-            return False, reply, seen.get("challenge")
+            return False, reply, exchange.challenge
         return True, "", None
 
     remark = sasl.log_in("smtp", attempt, bearer, server.username, client.rec.transcript.note)
     return f"AUTH {mechanism} accepted{remark}"
 
 
-def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
+def _auth(client: GuardedSMTP, server: ServerSettings, credential: Credential) -> None:
     rec = client.rec
     rec.begin("auth")
     if not client.has_extn("auth"):
@@ -178,9 +163,10 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
             reason="auth_not_offered",
             suggestion=suggestion,
         )
-    if isinstance(password, sasl.Bearer):
-        rec.ok(_token_auth(client, server, password))
+    if credential.kind == sasl.OAUTH:
+        rec.ok(_token_auth(client, server, credential))
         return
+    password = credential.value
     try:
         rec.ok(_try_auth(client, server.username, password))
         return
@@ -208,7 +194,7 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
         ) from None
 
 
-def log_in(client: GuardedSMTP, server: ServerSettings, password) -> None:
+def log_in(client: GuardedSMTP, server: ServerSettings, credential: Credential) -> None:
     """Greeting, EHLO, STARTTLS when asked for, AUTH (also opens the round trip's session)."""
     _greeting(client, server)
     client.rec.begin("ehlo")
@@ -218,7 +204,7 @@ def log_in(client: GuardedSMTP, server: ServerSettings, password) -> None:
     client.rec.ok(", ".join(sorted(client.esmtp_features)))
     if server.security == STARTTLS:
         _starttls(client)
-    _auth(client, server, password)
+    _auth(client, server, credential)
 
 
 def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec: StepRecorder) -> bool:
@@ -237,17 +223,19 @@ def speaks(server: ServerSettings, config: ProbeConfig, deadline: Deadline, rec:
         close_quietly(client)
 
 
-def probe_smtp(server: ServerSettings, password, config: ProbeConfig, rec: StepRecorder, seen=None):
+def probe_smtp(
+    server: ServerSettings, credential: Credential, config: ProbeConfig, rec: StepRecorder, seen=None
+):
     """Run the SMTP test; return None on success or the ProbeError that ended it.
 
-    `password` is a string, or a sasl.Bearer to log in with a token. `seen`, a dict,
+    `credential` is a Password, or a sasl.Bearer to log in with a token. `seen`, a dict,
     receives the EHLO features under "smtp" (see capabilities)."""
     deadline = Deadline(config.deadline)
     client = None
     try:
         client = GuardedSMTP(rec, server, config, deadline)
         try:
-            log_in(client, server, password)
+            log_in(client, server, credential)
         finally:
             if seen is not None:
                 seen["smtp"] = capabilities.smtp_features(client)

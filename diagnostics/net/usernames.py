@@ -2,7 +2,7 @@
 
 import re
 
-from . import providers
+from . import directory
 
 _GROUPED = re.compile(r"^[a-z]{4}( [a-z]{4}){3}$", re.I)
 # Providers that show app passwords in groups of four letters separated by spaces.
@@ -18,9 +18,9 @@ def normalize_app_password(password: str, provider_id: str) -> str:
 
 def alternate_username(email: str, username: str, protocol: str) -> str:
     """The other username form the provider table expects, worth exactly one more try."""
-    provider = providers.lookup(email)
+    provider = directory.lookup(email)
     endpoint = getattr(provider, protocol, None) if provider else None
     if endpoint is None:
         return ""
-    expected = providers.username_for(email, getattr(endpoint, "username", providers.ADDRESS))
+    expected = directory.username_for(email, getattr(endpoint, "username", directory.ADDRESS))
     return expected if expected.lower() != username.lower() else ""

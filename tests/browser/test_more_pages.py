@@ -6,7 +6,9 @@ import pytest
 from core.roles import ADMIN, grant
 from tests.browser.a11y import check_page
 from tests.browser.test_ux_pages import PASSWORD, log_in, world  # noqa: F401
-from tests.staff_fixtures import make_failed_test, media_root  # noqa: F401
+
+# Screenshots go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

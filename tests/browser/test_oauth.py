@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mailauth.models import OAuthCredential
 from tests.browser.test_flows import sign_up
-from tests.oauth import flows
+from tests.mailauth import flows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

@@ -16,7 +16,10 @@ from support import flows
 from support.forms import ScreenshotsField
 from support.models import SavedReply
 from tests.browser.a11y import check_page
-from tests.staff_fixtures import image_bytes, make_failed_test, media_root  # noqa: F401
+from tests.staff_fixtures import image_bytes
+
+# Screenshots go to a folder of the test's own.
+pytestmark = pytest.mark.usefixtures("media_root")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +35,7 @@ def log_in(page, app, login):
 
 
 @pytest.fixture
-def world(make_user, make_mailbox, make_failed_test):  # noqa: F811
+def world(make_user, make_mailbox, make_failed_test):
     """A user with a fixed and a failing mailbox and a support request, an agent, an admin,
     and failures over two weeks (one provider-less domain among them) for the trends."""
     person = make_user("pat@example.test")

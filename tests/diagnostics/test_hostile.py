@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.diagnostics.fakes import FakeIMAP
+from tests.diagnostics.net.fakes import FakeIMAP
 from tests.servers.raw import drip, flood, silent, wait_for_close
 
 ROOT = Path(__file__).resolve().parents[2]

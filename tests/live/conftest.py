@@ -6,7 +6,6 @@ import pytest
 import live.publish
 from live.hub import Hub
 from live.hub import hub as process_hub
-from tests.staff_fixtures import admin_user, support_user  # noqa: F401
 
 
 @pytest.fixture

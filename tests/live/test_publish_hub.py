@@ -59,7 +59,7 @@ def test_unsubscribed_streams_hear_nothing_more(hub, listener):
     subscription.close()
     subscription.close()  # twice is harmless (a stream's finally may run after a cancel)
     publish("test-7")
-    assert listener.drain(settle=0.5) == set() and hub.subscriber_count == 0
+    assert listener.drain(settle=0.5) == set() and hub.watchers("test-7") == 0
 
 
 @on_database

@@ -7,6 +7,7 @@ from django.utils import translation
 
 from languages.models import LanguagePreference
 from monitoring import alerts, checks
+from monitoring import state as mailbox_states
 from monitoring.models import State
 from tests.languages.catalogues import compile_all
 
@@ -30,10 +31,13 @@ def test_the_alert_is_written_in_the_owners_saved_language(connected_mailbox, se
         assert _break(servers, mailbox).after == State.DISCONNECTED
         assert translation.get_language() == "en"
     (sent,) = mail.outbox
-    assert sent.subject.startswith(f"{mailbox.email} ist getrennt: ")
+    with translation.override("de"):  # the mailbox's state, as the German pages word it
+        state = mailbox_states.of(mailbox)
+    assert state.label != "Disconnected" and state.action.label != "Type the password again"
+    assert sent.subject.startswith(f"{mailbox.email}: {state.label}, ")
     assert "IMAP-Anmeldung fehlgeschlagen" in sent.subject or "SMTP-Anmeldung fehlgeschlagen" in sent.subject
     assert f"Hallo {user.get_username()}," in sent.body
-    assert "Was zu tun ist:" in sent.body and "Einstellungen oder Passwort bearbeiten:" in sent.body
+    assert "Was zu tun ist:" in sent.body and f"{state.action.label}:" in sent.body
     assert "What to do" not in sent.body and "Hello" not in sent.body
     # The server's own words, untouched.
     assert "Der Server antwortete:" in sent.body
@@ -63,4 +67,4 @@ def test_without_a_saved_language_the_alert_is_english(connected_mailbox, server
     with translation.override("de"):
         _break(servers, mailbox)
     (sent,) = mail.outbox
-    assert "What to do" in sent.body and "is disconnected" in sent.subject
+    assert "What to do" in sent.body and sent.subject.startswith(f"{mailbox.email}: Disconnected, ")

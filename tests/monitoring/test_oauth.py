@@ -12,7 +12,7 @@ from diagnostics.flows import execute_test
 from mailauth.models import OAuthCredential
 from monitoring import checks
 from monitoring.models import State
-from tests.oauth import flows
+from tests.mailauth import flows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

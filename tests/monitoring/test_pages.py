@@ -15,7 +15,6 @@ from django.utils import timezone
 from accounts.models import Mailbox
 from monitoring import history
 from monitoring.models import Alert, AlertPreference, Check, Health, State
-from tests.staff_fixtures import admin_user, login, support_user  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +184,7 @@ def test_alert_settings_save_and_refuse_a_private_webhook(client_a, user, settin
 
 
 @pytest.mark.parametrize("who", ["anonymous", "user", "support"])
-def test_the_fleet_view_is_for_admins_only(who, login, make_user, support_user):  # noqa: F811
+def test_the_fleet_view_is_for_admins_only(who, login, make_user, support_user):
     person = {"anonymous": None, "user": make_user("plain"), "support": support_user}[who]
     client = login(person)
     for response in (
@@ -212,7 +211,7 @@ def _fleet(make_user, make_mailbox, n):
             Alert.objects.create(user=owner, mailbox=box, kind=Alert.Kind.DOWN)
 
 
-def test_the_fleet_view_reads_in_constant_queries(login, admin_user, make_user, make_mailbox):  # noqa: F811
+def test_the_fleet_view_reads_in_constant_queries(login, admin_user, make_user, make_mailbox):
     client = login(admin_user)
     _fleet(make_user, make_mailbox, 3)
     with CaptureQueriesContext(connection) as few:
@@ -228,7 +227,7 @@ def test_the_fleet_view_reads_in_constant_queries(login, admin_user, make_user, 
     assert "Disconnected</span> 28" in page and "Google (Gmail, Google Workspace)</a> 29" in page
 
 
-def test_filters_search_and_csv_export_neutralise_formulas(login, admin_user, make_user, make_mailbox):  # noqa: F811
+def test_filters_search_and_csv_export_neutralise_formulas(login, admin_user, make_user, make_mailbox):
     client = login(admin_user)
     _fleet(make_user, make_mailbox, 6)
     evil = make_user('=HYPERLINK("x")')
@@ -244,7 +243,7 @@ def test_filters_search_and_csv_export_neutralise_formulas(login, admin_user, ma
     assert [r[2] for r in rows if r[1] == "evil@example.test"] == ['\'=HYPERLINK("x")']
 
 
-def test_bulk_actions(login, admin_user, make_user, make_mailbox):  # noqa: F811
+def test_bulk_actions(login, admin_user, make_user, make_mailbox):
     client = login(admin_user)
     _fleet(make_user, make_mailbox, 3)
     ids = [str(pk) for pk in Health.objects.values_list("pk", flat=True)]

@@ -108,3 +108,20 @@ def test_retention_keeps_every_check_for_14_days_then_one_a_day(make_mailbox, us
     assert Check.objects.filter(created_at__gte=now - timedelta(days=14)).count() == 5
     assert ConnectionTest.objects.filter(mailbox=box).count() == 1, "thinned checks take their tests along"
     assert history.thin(now) == 0
+
+
+def test_beat_runs_the_hourly_upkeep_and_the_old_task_name_still_runs_it(settings, make_mailbox, user):
+    from emailcenter.celery import app
+    from monitoring import tasks as registered  # noqa: F401 (registers the tasks with the app)
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "monitoring.tasks.hourly_upkeep" in tasks
+    assert "monitoring.tasks.daily" not in tasks
+    box = make_mailbox(user, status=Mailbox.Status.CONNECTED)
+    day = timezone.now() - timedelta(days=20)
+    Check.objects.bulk_create(
+        Check(mailbox=box, state="connected", ok=True, created_at=day + timedelta(minutes=m)) for m in (0, 10)
+    )
+    # A message queued under the name used before the rename is still understood.
+    app.tasks["monitoring.tasks.daily"].apply()
+    assert Check.objects.filter(mailbox=box).count() == 1

@@ -1,1 +1,8 @@
-from tests.staff_fixtures import admin_user, login, make_failed_test, media_root, support_user  # noqa: F401
+"""Every test here may store screenshots and sign staff in: its own media folder."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def own_media(media_root):
+    return media_root

@@ -7,6 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.dispatch import RUN_CONNECTION_TEST
+from core.models import OutboxMessage
 from core.roles import SUPPORT, grant
 from diagnostics.models import ConnectionTest
 from support import flows
@@ -53,7 +55,9 @@ def test_it_reruns_the_test_and_follows_it_live(
         response = client.post(reverse("support_queue_rerun", args=[case.pk]))
     new = case.mailbox.tests.order_by("-pk").first()
     assert response.status_code == HTTPStatus.FOUND and new.status == ConnectionTest.Status.QUEUED
-    assert len(callbacks) == 1  # queued for the worker once the transaction commits
+    assert callbacks  # handed to the worker once the transaction commits
+    # Queued once, through the outbox, in the same transaction as the test.
+    assert list(OutboxMessage.objects.values_list("task", "args")) == [(RUN_CONNECTION_TEST, [new.pk])]
     body = _page(client, case)
     assert stream_topics(body) == f"test-{new.pk}"
     assert "Testing…" in body

@@ -16,24 +16,23 @@ from django.views.decorators.debug import sensitive_variables
 from diagnostics.autodetection import detect
 from diagnostics.config import probe_config
 from diagnostics.net import validate
+from diagnostics.net.credentials import Password
 from diagnostics.net.errors import ErrorReport, ProbeError
-from diagnostics.net.roundtrip import RoundTrip
-from diagnostics.net.roundtrip import public as public_round_trip
+from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.runner import CONNECTED, FAILED, Diagnosis, policy_errors, run_probes
 from diagnostics.net.transport import SECURITY_CHOICES, ServerSettings
-from diagnostics.net.usernames import alternate_username, normalize_app_password
-from diagnostics.net.verification import Verification
+from diagnostics.net.usernames import normalize_app_password
 from languages.commands import add_language_argument, speaking
 from languages.words import say_diagnosis
 
-PROTOCOLS = ("smtp", "imap")
 MIN_PROBE_SECONDS = 1.0  # however long the start took, the servers get a real chance
 
 
 class Command(BaseCommand):
     help = "Test an SMTP/IMAP mailbox connection and print the diagnosis."
-    # The answer must come within MAIL_PROBE_DEADLINE of the command's start; the system
-    # checks took 2-3 s of that on a busy machine, and `manage.py check` is their place.
+    # The answer must come within MAIL_PROBE_DEADLINE of the command's start, and Django's
+    # system checks would import every URL and view for nothing (2-3 s on a busy
+    # machine); `manage.py check` runs them.
     requires_system_checks = []
 
     def add_arguments(self, parser):
@@ -109,21 +108,20 @@ class Command(BaseCommand):
             self.stdout.write(_human(result))
 
 
-def _server(options, proto: str, default: ServerSettings | None, email: str) -> ServerSettings:
+def _fields(options, proto: str, default: ServerSettings | None, email: str) -> dict:
+    """The protocol's settings from the options, else the detected ones, validated."""
     host = options[f"{proto}_host"]
     port = options[f"{proto}_port"]
     security = options[f"{proto}_security"]
     username = options[f"{proto}_username"] or options["username"]
     if default is None and not host:
         raise ProbeError("invalid_input", f"Give --{proto}-host: the server is not known.")
-    login = validate.username(username or (default.username if default else email))
-    return ServerSettings(
-        validate.host(host or default.host),
-        validate.port(port if port is not None else (default.port if default else 0)),
-        validate.security(security or (default.security if default else "")),
-        login,
-        alt_username=alternate_username(email, login, proto),
-    )
+    return {
+        f"{proto}_host": validate.host(host or default.host),
+        f"{proto}_port": validate.port(port if port is not None else (default.port if default else 0)),
+        f"{proto}_security": validate.security(security or (default.security if default else "")),
+        f"{proto}_username": validate.username(username or (default.username if default else email)),
+    }
 
 
 def _oauth_servers(provider, email: str) -> tuple[ServerSettings | None, ServerSettings | None]:
@@ -154,6 +152,11 @@ def diagnose(options: dict, password: str, oauth: bool = False, started: float |
         "steps": [],
     }
     if options.get("round_trip"):
+        # Imported when asked for: the round trip's IMAP search is heavy for a plain test.
+        from diagnostics.net.roundtrip import RoundTrip
+        from diagnostics.net.roundtrip import public as public_round_trip
+        from diagnostics.net.verification import Verification
+
         out.update(
             round_trip=public_round_trip(RoundTrip().as_dict()),
             capabilities={"smtp": [], "imap": []},
@@ -181,11 +184,15 @@ def diagnose(options: dict, password: str, oauth: bool = False, started: float |
             out["errors"] = [e.as_dict() for e in blocked]
             return out
     try:
-        smtp = _server(options, "smtp", defaults[0], email)
-        imap = _server(options, "imap", defaults[1], email)
+        mailbox = MailboxSettings(
+            email,
+            **_fields(options, "smtp", defaults[0], email),
+            **_fields(options, "imap", defaults[1], email),
+        )
     except ProbeError as exc:
         out["errors"] = [ErrorReport(exc.code, "input", exc.detail).as_dict()]
         return out
+    smtp, imap = mailbox.server("smtp"), mailbox.server("imap")
     source = "manual" if explicit else detection.source
     out["settings"] = {"smtp": smtp.as_dict(), "imap": imap.as_dict(), "source": source}
     if oauth:
@@ -195,7 +202,7 @@ def diagnose(options: dict, password: str, oauth: bool = False, started: float |
             password, options.get("oauth_provider") or (provider.sso if provider else "")
         )
     else:
-        secret = normalize_app_password(password, provider.id if provider else "")
+        secret = Password(normalize_app_password(password, provider.id if provider else ""))
     config = probe_config()
     if started is not None:
         spent = time.monotonic() - started

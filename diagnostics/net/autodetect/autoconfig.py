@@ -140,8 +140,13 @@ def urls(domain: str, https_port: int, http_port: int, secure: bool) -> list[str
     ]
 
 
-def fetch_config(url: str, domain: str, secure: bool, ctx) -> Finding:
-    source, confidence = (AUTOCONFIG, HIGH) if secure else (AUTOCONFIG_HTTP, LOW)
+class NotPublished(SourceFailed):
+    """No such host, or an HTTP error status: the common "nothing published here"."""
+
+
+def fetch_and_parse(url: str, domain: str, source: str, confidence: str, ctx) -> Finding:
+    """A clientConfig document fetched within the cascade's limits, parsed; raises
+    NotPublished or SourceFailed."""
     try:
         fetched = fetch(
             url,
@@ -152,10 +157,15 @@ def fetch_config(url: str, domain: str, secure: bool, ctx) -> Finding:
             web_ports=ctx.config.web_ports,
         )
     except FetchError as exc:
-        # No such host or a 404 is the common "this domain publishes nothing".
-        status = {"timeout": "timeout", "dns": "nothing", "http_status": "nothing"}.get(exc.reason, "failed")
-        raise SourceFailed(exc.detail, status=status) from None
-    finding = parse(fetched.body, domain, source, confidence, fetched.url)
+        if exc.reason in ("dns", "http_status"):
+            raise NotPublished(exc.detail, status="nothing") from None
+        raise SourceFailed(exc.detail, status="timeout" if exc.reason == "timeout" else "failed") from None
+    return parse(fetched.body, domain, source, confidence, fetched.url)
+
+
+def fetch_config(url: str, domain: str, secure: bool, ctx) -> Finding:
+    source, confidence = (AUTOCONFIG, HIGH) if secure else (AUTOCONFIG_HTTP, LOW)
+    finding = fetch_and_parse(url, domain, source, confidence, ctx)
     if not secure:
         finding.notes.append("These settings came over plain http and could have been altered on the way.")
     return finding

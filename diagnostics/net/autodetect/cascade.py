@@ -24,15 +24,11 @@ from .guess import guess
 from .model import (
     AUTOCONFIG,
     AUTOCONFIG_HTTP,
-    DIRECTORY,
     GUESS,
-    HIGH,
-    IMAP,
     ISPDB,
     MX,
     NONE,
     PROTOCOLS,
-    SMTP,
     SRV,
     Discovery,
     Finding,
@@ -40,7 +36,7 @@ from .model import (
     SourceFailed,
 )
 from .results import compare, summary
-from .sources import from_endpoint
+from .sources import from_directory
 
 log = logging.getLogger(__name__)
 UNDECIDED = object()
@@ -147,25 +143,10 @@ def _choose(
     return None
 
 
-def _from_directory(domain: str) -> Discovery | None:
-    provider = directory.lookup_domain(domain)
-    if provider is None:
-        return None
-    smtp, imap = provider.servers()
-    return Discovery(
-        domain,
-        source=DIRECTORY,
-        provider_id=provider.id,
-        smtp=from_endpoint(SMTP, smtp, DIRECTORY, HIGH, domain),
-        imap=from_endpoint(IMAP, imap, DIRECTORY, HIGH, domain),
-        reports=[Report(DIRECTORY, "found", provider.name, 0, domain)],
-    )
-
-
 def discover(domain: str, config: AutodetectConfig, complete: bool = False) -> Discovery:
     """Settings for a domain. complete=True waits for every source (up to the window)
     so that all disagreements are seen; otherwise the answer comes as soon as it is sure."""
-    known = _from_directory(domain)
+    known = from_directory(domain)
     if known is not None:
         return known
     if not config.probe.nameservers and not is_public(domain):

@@ -2,27 +2,16 @@
 domain, then for the registrable domain of its MX (custom domains at a hoster)."""
 
 from ..directory import registrable
-from .autoconfig import parse
-from .http import FetchError, fetch
+from .autoconfig import NotPublished, fetch_and_parse
 from .model import HIGH, ISPDB, MEDIUM, MX, Finding, SourceFailed
 
 
 def _get(ctx, key: str, confidence: str) -> Finding | None:
     url = ctx.config.ispdb_url.rstrip("/") + "/" + key
     try:
-        fetched = fetch(
-            url,
-            ctx.config.probe,
-            ctx.remaining(),
-            ctx.config.max_bytes,
-            ctx.config.max_redirects,
-            web_ports=ctx.config.web_ports,
-        )
-    except FetchError as exc:
-        if exc.reason in ("http_status", "dns"):
-            return None  # not in the database
-        raise SourceFailed(exc.detail, status="timeout" if exc.reason == "timeout" else "failed") from None
-    return parse(fetched.body, ctx.domain, ISPDB, confidence, fetched.url)
+        return fetch_and_parse(url, ctx.domain, ISPDB, confidence, ctx)
+    except NotPublished:
+        return None  # not in the database
 
 
 def lookup(ctx) -> Finding:

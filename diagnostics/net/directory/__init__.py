@@ -79,7 +79,11 @@ def lookup_domain(domain: str) -> Provider | None:
         return None
     if domain in _BY_DOMAIN:
         return _BY_DOMAIN[domain]
-    label = brand_label(domain) if _BY_BRAND else ""
+    # The brand is one of the labels left of the public suffix: when none of them is a
+    # brand there is nothing to find, and the public suffix list (slow to load) waits.
+    if not any(label in _BY_BRAND for label in domain.split(".")[:-1]):
+        return None
+    label = brand_label(domain)
     return _BY_BRAND.get(label) if label else None
 
 

@@ -1,0 +1,1 @@
+"""The accounts pages: getting in (`entry`) and a person's mailboxes (`mailboxes`)."""
