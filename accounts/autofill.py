@@ -8,6 +8,8 @@ theirs and is never written. connect-form.js applies the same rules in the brows
 
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext, gettext_lazy
+
 from diagnostics import autodetection as autodetect_service
 from diagnostics.net import directory
 from diagnostics.net.mailbox import PROTOCOLS
@@ -29,7 +31,7 @@ AUTOFILLED = (
 # Ports whose encryption is fixed by convention (RFC 8314: 465 and 993 are implicit
 # TLS; RFC 6409 and RFC 3501: 587 and 143 upgrade with STARTTLS).
 PORT_SECURITY = {"465": "ssl", "587": "starttls", "993": "ssl", "143": "starttls"}
-SECURITY_LABELS = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": "no encryption"}
+SECURITY_LABELS = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": gettext_lazy("no encryption")}
 BLOCKING_POLICIES = (directory.SSO_REQUIRED, directory.UNSUPPORTED)
 MAX_VALUE = 500
 # Sources sure enough that the page folds the server fields away behind "Edit settings".
@@ -87,7 +89,9 @@ def confident(detection) -> bool:
 def servers_line(detected: dict) -> str:
     """The servers as one quiet line, without ports: "smtp.mail.me.com and imap.mail.me.com"."""
     hosts = list(dict.fromkeys(h for h in (detected.get("smtp_host"), detected.get("imap_host")) if h))
-    return " and ".join(hosts)
+    if len(hosts) == 2:
+        return gettext("%(smtp)s and %(imap)s") % {"smtp": hosts[0], "imap": hosts[1]}
+    return "".join(hosts)
 
 
 def matching_security(port) -> str | None:
@@ -152,31 +156,51 @@ def autofill_marks(detected: dict, submitted, shown: dict) -> list[tuple[str, st
     return marks
 
 
+# Whose settings disagree with a typed field: a named source ("Fastmail’s settings say …")
+# or the domain's; each a whole sentence, so that a translation can order it freely.
+_NOTICES = {
+    "server": (
+        gettext_lazy("%(name)s’s settings say %(host)s:%(port)s, %(security)s"),
+        gettext_lazy("The settings found for %(domain)s say %(host)s:%(port)s, %(security)s"),
+    ),
+    "logins": (
+        gettext_lazy(
+            "%(name)s’s settings say the SMTP username is %(smtp)s and the IMAP username is %(imap)s"
+        ),
+        gettext_lazy(
+            "The settings found for %(domain)s say the SMTP username is %(smtp)s and the IMAP username "
+            "is %(imap)s"
+        ),
+    ),
+    "login": (
+        gettext_lazy("%(name)s’s settings say the username is %(login)s"),
+        gettext_lazy("The settings found for %(domain)s say the username is %(login)s"),
+    ),
+}
+
+
 def _notices(detection, detected: dict) -> dict:
     """What to say beside a field the person typed when the answer disagrees."""
-    provider = detection.provider
-    if provider is not None:
-        who = f"{provider.name}’s settings say"
-    elif detection.label:
-        who = f"{detection.label}’s settings say"
-    else:
-        who = f"The settings found for {detection.domain} say"
+    name = detection.provider.name if detection.provider is not None else detection.label
+    who = {"name": name, "domain": detection.domain}
+
+    def said(kind: str, **values) -> str:
+        named, by_domain = _NOTICES[kind]
+        return str(named if name else by_domain) % {**who, **values}
+
     notices = {}
     for protocol in PROTOCOLS:
         if f"{protocol}_host" not in detected:
             continue  # an unusable half (autodetect/unusable.py): nothing to compare
         host, port = detected[f"{protocol}_host"], detected[f"{protocol}_port"]
         security = SECURITY_LABELS.get(detected[f"{protocol}_security"], detected[f"{protocol}_security"])
-        notices[protocol] = f"{who} {host}:{port}, {security}"
+        notices[protocol] = said("server", host=host, port=port, security=security)
     smtp_login, imap_login = detected["smtp_username"], detected["imap_username"]
+    address = gettext("your email address")
     if smtp_login or imap_login:
-        address = "your email address"
-        notices["login"] = (
-            f"{who} the SMTP username is {smtp_login or address}"
-            f" and the IMAP username is {imap_login or address}"
-        )
+        notices["login"] = said("logins", smtp=smtp_login or address, imap=imap_login or address)
     else:
-        notices["login"] = f"{who} the username is {detected['username'] or 'your email address'}"
+        notices["login"] = said("login", login=detected["username"] or address)
     return notices
 
 

@@ -17,7 +17,7 @@ from .models import Mailbox
 
 MAX_PASSWORD = 1024
 SECURE_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS")]
-ALL_CHOICES = SECURE_CHOICES + [("none", "None (unencrypted)")]
+ALL_CHOICES = SECURE_CHOICES + [("none", _("None (unencrypted)"))]
 
 
 class ThrottledLoginForm(AuthenticationForm):
@@ -119,29 +119,31 @@ class MailboxForm(forms.ModelForm):
     existing mailbox in `duplicate` so that the page can offer it instead."""
 
     password = forms.CharField(
+        label=_("Password"),
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         max_length=MAX_PASSWORD,
         strip=False,
         required=False,
-        help_text="Your mailbox password, or an app password if your provider requires one.",
+        help_text=_("Your mailbox password, or an app password if your provider requires one."),
     )
     allow_unencrypted = forms.BooleanField(
         required=False,
-        label="Allow unencrypted connections (advanced, not recommended)",
-        help_text="Only for servers on a trusted network that offer no encryption at all.",
+        label=_("Allow unencrypted connections (advanced, not recommended)"),
+        help_text=_("Only for servers on a trusted network that offer no encryption at all."),
     )
     # The empty form's defaults match their ports: 587 upgrades with STARTTLS, 993 is
     # implicit TLS (a select with no initial would show its first option, SSL/TLS).
-    smtp_security = forms.ChoiceField(choices=ALL_CHOICES, label="SMTP encryption", initial="starttls")
-    imap_security = forms.ChoiceField(choices=ALL_CHOICES, label="IMAP encryption", initial="ssl")
+    smtp_security = forms.ChoiceField(choices=ALL_CHOICES, label=_("SMTP encryption"), initial="starttls")
+    imap_security = forms.ChoiceField(choices=ALL_CHOICES, label=_("IMAP encryption"), initial="ssl")
 
     class Meta:
         model = Mailbox
         fields = ["email", *AUTOFILLED]
+        labels = {"username": _("Username")}  # the model's field has no verbose name to translate
         help_texts = {
-            "username": "Usually your email address (empty means the same).",
-            "smtp_username": "Only if sending needs a different username than receiving.",
-            "imap_username": "Only if receiving needs a different username than sending.",
+            "username": _("Usually your email address (empty means the same)."),
+            "smtp_username": _("Only if sending needs a different username than receiving."),
+            "imap_username": _("Only if receiving needs a different username than sending."),
         }
 
     def __init__(self, *args, owner=None, **kwargs):
@@ -157,7 +159,7 @@ class MailboxForm(forms.ModelForm):
         if self.instance.pk is None:
             self.fields["password"].required = True
         else:
-            self.fields["password"].help_text = "Leave empty to keep the saved password."
+            self.fields["password"].help_text = _("Leave empty to keep the saved password.")
         self.provider = None
 
     def clean_email(self):
@@ -168,11 +170,11 @@ class MailboxForm(forms.ModelForm):
         self.provider = paths.connectable(autodetect_service.quick_provider(email))
         blocked = policy_errors(self.provider)
         if blocked:
-            raise forms.ValidationError(blocked[0].detail)
+            raise forms.ValidationError(say(blocked[0].detail))
         if self.owner is not None:
             self.duplicate = Mailbox.already_connected(self.owner, email, but=self.instance.pk)
             if self.duplicate is not None:
-                raise forms.ValidationError("You already connected this address.", code="duplicate")
+                raise forms.ValidationError(_("You already connected this address."), code="duplicate")
         return email
 
     def clean_username(self):
@@ -197,8 +199,10 @@ class MailboxForm(forms.ModelForm):
                 if cleaned.get(name) == "none":
                     self.add_error(
                         name,
-                        "Unencrypted connections send your password in the clear. Choose "
-                        "SSL/TLS or STARTTLS, or tick the advanced option below.",
+                        _(
+                            "Unencrypted connections send your password in the clear. Choose "
+                            "SSL/TLS or STARTTLS, or tick the advanced option below."
+                        ),
                     )
         return cleaned
 

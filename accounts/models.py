@@ -2,42 +2,43 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from core import credentials, crypto
 from diagnostics.net.credentials import Credential, Password
 from diagnostics.net.mailbox import MailboxSettings
 from diagnostics.net.transport import ServerSettings
 
-SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", "None (unencrypted)")]
+SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _("None (unencrypted)"))]
 PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
 
 
 class Mailbox(models.Model):
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        TESTING = "testing", "Testing"
-        CONNECTED = "connected", "Connected"
-        FAILED = "failed", "Failed"
+        NEW = "new", _("New")
+        TESTING = "testing", _("Testing")
+        CONNECTED = "connected", _("Connected")
+        FAILED = "failed", _("Failed")
 
     class AuthMethod(models.TextChoices):
-        PASSWORD = "password", "Password"
-        OAUTH = "oauth", "Sign in with the provider"  # tokens in mailauth.OAuthCredential
+        PASSWORD = "password", _("Password")
+        OAUTH = "oauth", _("Sign in with the provider")  # tokens in mailauth.OAuthCredential
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailboxes")
     email = models.EmailField(max_length=254)
     username = models.CharField(max_length=254, blank=True)
     # Optional per-protocol usernames (iCloud wants the local part for IMAP only).
-    smtp_username = models.CharField("SMTP username", max_length=254, blank=True)
-    imap_username = models.CharField("IMAP username", max_length=254, blank=True)
-    smtp_host = models.CharField("SMTP server", max_length=253)
-    smtp_port = models.PositiveIntegerField("SMTP port", validators=PORT_VALIDATORS, default=587)
+    smtp_username = models.CharField(_("SMTP username"), max_length=254, blank=True)
+    imap_username = models.CharField(_("IMAP username"), max_length=254, blank=True)
+    smtp_host = models.CharField(_("SMTP server"), max_length=253)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), validators=PORT_VALIDATORS, default=587)
     smtp_security = models.CharField(
-        "SMTP encryption", max_length=10, choices=SECURITY_CHOICES, default="starttls"
+        _("SMTP encryption"), max_length=10, choices=SECURITY_CHOICES, default="starttls"
     )
-    imap_host = models.CharField("IMAP server", max_length=253)
-    imap_port = models.PositiveIntegerField("IMAP port", validators=PORT_VALIDATORS, default=993)
+    imap_host = models.CharField(_("IMAP server"), max_length=253)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), validators=PORT_VALIDATORS, default=993)
     imap_security = models.CharField(
-        "IMAP encryption", max_length=10, choices=SECURITY_CHOICES, default="ssl"
+        _("IMAP encryption"), max_length=10, choices=SECURITY_CHOICES, default="ssl"
     )
     password_encrypted = models.TextField(editable=False)
     auth_method = models.CharField(max_length=10, choices=AuthMethod, default=AuthMethod.PASSWORD)
@@ -52,7 +53,7 @@ class Mailbox(models.Model):
 
     class Meta:
         ordering = ["email", "pk"]
-        verbose_name_plural = "mailboxes"
+        verbose_name_plural = _("mailboxes")
         constraints = [
             # One row per address and user: connecting it again offers the existing one.
             models.UniqueConstraint(Lower("email"), "user", name="mailbox_one_per_address"),

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from django.utils.translation import gettext, gettext_lazy, ngettext
+
 from diagnostics.net import directory as providers  # the provider directory
 from diagnostics.net import errors as catalogue
 from diagnostics.net import reasons
@@ -27,6 +29,7 @@ from diagnostics.net.advice import (
     tips,
     waited,
 )
+from languages.words import say
 
 PROTOCOLS = ("smtp", "imap")
 
@@ -34,22 +37,29 @@ UNTESTED, QUEUED, RUNNING = "untested", "queued", "running"
 CONNECTED, ALMOST, FAILED = "connected", "almost", "failed"
 TONES = {UNTESTED: "info", QUEUED: "info", RUNNING: "info", CONNECTED: "ok", ALMOST: "warn", FAILED: "bad"}
 # The badge before the headline ("Almost done" is the headline's own first words).
-LABELS = {QUEUED: "Queued", RUNNING: "Testing…", CONNECTED: "Connected", FAILED: "Failed"}
+LABELS = {
+    QUEUED: gettext_lazy("Queued"),
+    RUNNING: gettext_lazy("Testing…"),
+    CONNECTED: gettext_lazy("Connected"),
+    FAILED: gettext_lazy("Failed"),
+}
 
 # What a protocol's test is waiting on once the named step has started.
+# %(p)s: the protocol, SMTP or IMAP.
 STEP_WORDS = {
-    "dns": "looking up the {p} server’s address",
-    "connect": "connecting to the {p} server",
-    "tls": "waiting for the {p} server’s TLS handshake",
-    "greeting": "waiting for the {p} server’s greeting",
-    "ehlo": "waiting for the SMTP server to introduce itself",
-    "capability": "asking the IMAP server what it supports",
-    "starttls": "waiting for the {p} server to switch to encryption",
-    "auth": "waiting for the SMTP server to check the password",
-    "login": "waiting for the IMAP server to check the password",
-    "list": "listing your folders",
-    "sent_folder": "looking for your Sent folder",
+    "dns": gettext_lazy("looking up the %(p)s server’s address"),
+    "connect": gettext_lazy("connecting to the %(p)s server"),
+    "tls": gettext_lazy("waiting for the %(p)s server’s TLS handshake"),
+    "greeting": gettext_lazy("waiting for the %(p)s server’s greeting"),
+    "ehlo": gettext_lazy("waiting for the SMTP server to introduce itself"),
+    "capability": gettext_lazy("asking the IMAP server what it supports"),
+    "starttls": gettext_lazy("waiting for the %(p)s server to switch to encryption"),
+    "auth": gettext_lazy("waiting for the SMTP server to check the password"),
+    "login": gettext_lazy("waiting for the IMAP server to check the password"),
+    "list": gettext_lazy("listing your folders"),
+    "sent_folder": gettext_lazy("looking for your Sent folder"),
 }
+WAITING = gettext_lazy("waiting for the %(p)s server")
 
 
 def expected_steps(protocol: str, security: str) -> list[str]:
@@ -137,7 +147,7 @@ class Result:
 
     @property
     def label(self) -> str:
-        return LABELS.get(self.state, "")
+        return str(LABELS.get(self.state, ""))
 
     @property
     def shows_capabilities(self) -> bool:
@@ -160,7 +170,9 @@ class Result:
         """What a screen reader hears once, when the test ends."""
         if not self.final:
             return ""
-        return f"{self.label}: {self.headline}" if self.label else self.headline
+        if not self.label:
+            return self.headline
+        return gettext("%(label)s: %(headline)s") % {"label": self.label, "headline": self.headline}
 
 
 # --- folders ---------------------------------------------------------------------------
@@ -237,15 +249,21 @@ def group(test_errors: list) -> list[list]:
 
 
 def _server_words(errors: list) -> str:
+    """The subject of a timeout sentence, in the active language: say() matches the
+    filled sentence back to its template whatever the subject's language."""
     if len(errors) > 1:
-        return "The mail servers"
-    return f"The {errors[0].protocol.upper()} server" if errors[0].protocol in PROTOCOLS else "The server"
+        return gettext("The mail servers")
+    if errors[0].protocol == "smtp":
+        return gettext("The SMTP server")
+    if errors[0].protocol == "imap":
+        return gettext("The IMAP server")
+    return gettext("The server")
 
 
 def _title(errors: list) -> str:
     if len(errors) > 1:
-        return "Password not accepted" if errors[0].code in AUTH_CODES else errors[0].title
-    title, protocol = errors[0].title, errors[0].protocol
+        return gettext("Password not accepted") if errors[0].code in AUTH_CODES else say(errors[0].title)
+    title, protocol = say(errors[0].title), errors[0].protocol
     if protocol in PROTOCOLS and protocol.upper() not in title:
         return f"{title} ({protocol.upper()})"  # the protocol, said once
     return title
@@ -263,12 +281,12 @@ def _seconds(errors: list, steps: list, timeout: float, deadline: float) -> int:
 def _sentence(errors: list, email: str, steps: list, timeout: float, deadline: float) -> str:
     first = errors[0]
     if first.reason in TIMEOUT_REASONS:
-        return waited(first.reason, _server_words(errors), _seconds(errors, steps, timeout, deadline))
+        return say(waited(first.reason, _server_words(errors), _seconds(errors, steps, timeout, deadline)))
     if len(errors) > 1:
         # A refused password, said once; a refused sign-in token says why in its own words.
         said = same_failure(_meaning(first)[0], email) if first.reason in PASSWORD_REASONS else ""
-        return said or first.detail or first.kind.summary
-    return first.detail or first.kind.summary
+        return say(said or first.detail or first.kind.summary)
+    return say(first.detail or first.kind.summary)
 
 
 def _provider_for(mailbox, errors: list):
@@ -294,7 +312,10 @@ def problems_for(mailbox, test_errors: list, steps: list, *, timeout: float, dea
         if folders:
             shown.add(reasons.FOLDERS)
         failures = [Failure(e.code, e.reason, e.protocol) for e in errors]
-        advice = tips(failures, _provider_for(mailbox, errors), frozenset(shown))
+        advice = [
+            Tip(say(tip.text), tip.url, say(tip.link_text))
+            for tip in tips(failures, _provider_for(mailbox, errors), frozenset(shown))
+        ]
         sentence = _sentence(errors, mailbox.email, steps, timeout, deadline)
         found.append(Problem(errors, _title(errors), sentence, advice))
     return found
@@ -315,7 +336,7 @@ def progress(test, steps: list, snapshot: dict, now: datetime) -> list[Progress]
             lines.append(Progress(protocol, "", done=True))
             continue
         since = max((s.created_at for s in mine), default=None) or test.started_at or test.created_at
-        words = STEP_WORDS.get(pending[0], "waiting for the {p} server").format(p=protocol.upper())
+        words = STEP_WORDS.get(pending[0], WAITING) % {"p": protocol.upper()}
         lines.append(Progress(protocol, words, min(since, now), now))
     return lines
 
@@ -352,12 +373,16 @@ def _action(mailbox, state: str, found: list[Problem], test) -> str:
 
 def _failed_headline(mailbox, found: list[Problem], test) -> str:
     if test.status_message:
-        return test.status_message
+        return say(test.status_message)
     if len(found) == 1:
         return found[0].sentence
     if not found:
-        return f"{mailbox.email} could not be connected."
-    return f"{mailbox.email} could not be connected: {len(found)} problems need fixing."
+        return gettext("%(email)s could not be connected.") % {"email": mailbox.email}
+    return ngettext(
+        "%(email)s could not be connected: %(count)d problem needs fixing.",
+        "%(email)s could not be connected: %(count)d problems need fixing.",
+        len(found),
+    ) % {"email": mailbox.email, "count": len(found)}
 
 
 def summarize(
@@ -366,31 +391,31 @@ def summarize(
     """Everything the result block shows, worked out from the test's rows."""
     now = now or datetime.now(UTC)
     if test is None:
-        return Result(UNTESTED, "This mailbox has not been tested yet.")
+        return Result(UNTESTED, gettext("This mailbox has not been tested yet."))
     status = test.effective_status
     if status in ("queued", "running"):
         snapshot = test.settings or mailbox.settings_snapshot()
         state = QUEUED if status == "queued" else RUNNING
         # Not announced: the person just asked for it; the outcome is.
         if state == RUNNING:
-            headline = "Checking that we can send and receive…"
+            headline = gettext("Checking that we can send and receive…")
         elif test.held:  # the outbox holds its task: the broker, not the workers, is the cause
-            headline = "Waiting for the queue…"
+            headline = gettext("Waiting for the queue…")
         else:
-            headline = "Waiting for a test worker…"
+            headline = gettext("Waiting for a test worker…")
         lines = progress(test, steps, snapshot, now) if state == RUNNING else []
         return Result(state, headline, progress=lines)
     if status == "connected":
-        return Result(CONNECTED, "Sending and receiving work.")
+        return Result(CONNECTED, gettext("Sending and receiving work."))
     if _is_almost(test, test_errors):
         found = problems_for(mailbox, test_errors, steps, timeout=timeout, deadline=deadline, folders=True)
         # The folder list is the action itself: no tip needs to point at it.
-        said = reasons.FOLDER_NAME_TIP.text({reasons.FOLDERS})
+        said = say(reasons.FOLDER_NAME_TIP.text({reasons.FOLDERS}))
         for problem in found:
             problem.tips = [tip for tip in problem.tips if tip.text != said]
         return Result(
             ALMOST,
-            "Almost done: choose the folder that holds your sent mail.",
+            gettext("Almost done: choose the folder that holds your sent mail."),
             found,
             action="folder",
             folders=folder_candidates(test.folders),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from diagnostics.models import DELIVERY_PROBLEMS, ConnectionTest, Delivery
 from diagnostics.net import errors as catalogue
 from diagnostics.net.advice import AUTH_CODES, PASSWORD_REASONS, RETRY_REASONS, SIGN_IN_REASONS
+from languages.words import say
 
 from .models import State as HealthState
 
@@ -100,8 +101,9 @@ def _after(test, health) -> bool:
 
 
 def _error_words(code: str, protocol: str = "") -> str:
-    """The catalogue's title, with its protocol when the title does not say it."""
-    title = catalogue.kind(code).title
+    """The catalogue's title (in the active language), with its protocol when the title
+    does not say it."""
+    title = say(catalogue.kind(code).title)
     upper = protocol.upper()
     return f"{title} ({upper})" if upper in ("SMTP", "IMAP") and upper not in title else title
 
@@ -234,7 +236,7 @@ def _connected(trip_status: str) -> MailboxState:
             "warn",
             None,  # filled in by derive(): it needs the mailbox
             True,
-            _("Delivered to spam") if spam else catalogue.kind(catalogue.NOT_DELIVERED).title,
+            _("Delivered to spam") if spam else say(catalogue.kind(catalogue.NOT_DELIVERED).title),
             catalogue.NOT_DELIVERED if not spam else "",
             trip_status,
         )
@@ -292,7 +294,7 @@ def derive(mailbox, test, test_errors: list, health, trip_status: str = "") -> M
     first = found[0]
     if mailbox.auth_method == "oauth" and any(e.code in AUTH_CODES for e in found):
         return _reconnect_state(mailbox, first)
-    summary = test.status_message or catalogue.kind(first.code).summary
+    summary = say(test.status_message or catalogue.kind(first.code).summary)
     return _failed(first, summary, _fix_action(mailbox, found))
 
 
@@ -304,7 +306,7 @@ def _almost(action: Action | None, reason: str = "") -> MailboxState:
         "warn",
         action,
         True,
-        catalogue.kind(catalogue.NO_SENT_FOLDER).title,
+        say(catalogue.kind(catalogue.NO_SENT_FOLDER).title),
         catalogue.NO_SENT_FOLDER,
         reason,
     )
@@ -333,4 +335,4 @@ def of_outcome(connected: bool, code: str = "", reason: str = "", protocol: str 
     if code == catalogue.NO_SENT_FOLDER:
         return _almost(None, reason)
     error = _Error(code or catalogue.UNKNOWN, reason, protocol)
-    return _failed(error, catalogue.kind(error.code).summary, None)
+    return _failed(error, say(catalogue.kind(error.code).summary), None)

@@ -90,7 +90,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        form.fields["email"].label = "Email address"
+        form.fields["email"].label = gettext_lazy("Email address")
         return form
 
 
@@ -99,7 +99,7 @@ class NewPasswordForm(SetPasswordForm):
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].help_text = ""
         self.fields["new_password1"].widget.attrs.update(password_hint_attrs())
-        self.fields["new_password2"].label = "Type the new password again"
+        self.fields["new_password2"].label = gettext_lazy("Type the new password again")
         self.fields["new_password2"].help_text = ""
 
 

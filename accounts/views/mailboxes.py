@@ -19,6 +19,7 @@ from diagnostics.models import TestError
 from diagnostics.net import directory, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.usernames import normalize_app_password
+from languages.words import say
 from live import page as live_page
 from mailauth import paths
 from monitoring import state as mailbox_states
@@ -186,7 +187,7 @@ def mailbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     if mailbox.auth_method == Mailbox.AuthMethod.OAUTH:
         # No password or servers to edit: the provider's sign-in is what can change.
-        messages.info(request, "This mailbox signs in with its provider: use Reconnect to sign in again.")
+        messages.info(request, _("This mailbox signs in with its provider: use Reconnect to sign in again."))
         return redirect("mailbox_detail", pk=mailbox.pk)
     form = MailboxForm(request.POST or None, instance=mailbox, owner=request.user)
     if request.method == "POST" and form.is_valid():
@@ -271,7 +272,7 @@ def mailbox_retest(request: HttpRequest, pk: int) -> HttpResponse:
     if "retype_password" in request.POST:
         password = request.POST["retype_password"]
         if not password or len(password) > MAX_PASSWORD:
-            messages.error(request, "Type the password, then test again.")
+            messages.error(request, _("Type the password, then test again."))
             return redirect("mailbox_detail", pk=mailbox.pk)
         mailbox.set_password(normalize_app_password(password, mailbox.provider_id))
         mailbox.save(update_fields=["password_encrypted", "updated_at"])
@@ -289,13 +290,15 @@ def mailbox_tracking(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         host = deliverability.set_tracking_domain(mailbox, typed)
     except ProbeError as exc:
-        ctx = {**_detail_context(mailbox), "tracking_typed": typed, "tracking_error": exc.detail}
+        ctx = {**_detail_context(mailbox), "tracking_typed": typed, "tracking_error": say(exc.detail)}
         return render(request, "accounts/mailbox_detail.html", ctx, status=400)
     if host:
         start_test(mailbox)
-        messages.success(request, f"Tracking domain set to {host}. Checking its DNS record.")
+        messages.success(
+            request, _("Tracking domain set to %(host)s. Checking its DNS record.") % {"host": host}
+        )
     else:
-        messages.success(request, "Tracking domain removed.")
+        messages.success(request, _("Tracking domain removed."))
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 
@@ -306,9 +309,12 @@ def mailbox_apply_fix(request: HttpRequest, pk: int, error_pk: int) -> HttpRespo
     mailbox = _get_mailbox_for_user(request, pk)
     error = get_object_or_404(TestError, pk=error_pk, test__mailbox=mailbox)
     if apply_fix(mailbox, error) is None:
-        messages.error(request, "That suggestion cannot be applied; edit the settings instead.")
+        messages.error(request, _("That suggestion cannot be applied; edit the settings instead."))
     else:
-        messages.success(request, (error.suggestion or {}).get("message", "Fix applied.") + " Testing again.")
+        # Two sentences, each in the active language: the core's fix message, then ours.
+        fixed = say((error.suggestion or {}).get("message", "")) or _("Fix applied.")
+        again = _("Testing again.")
+        messages.success(request, f"{fixed} {again}")
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 
@@ -319,9 +325,11 @@ def mailbox_choose_folder(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     folder = request.POST.get("folder", "")[:500]
     if choose_sent_folder(mailbox, folder) is None:
-        messages.error(request, "Pick one of the folders your server listed.")
+        messages.error(request, _("Pick one of the folders your server listed."))
     else:
-        messages.success(request, f"Using “{folder}” as the Sent folder. Testing again.")
+        messages.success(
+            request, _("Using “%(folder)s” as the Sent folder. Testing again.") % {"folder": folder}
+        )
     return redirect("mailbox_detail", pk=mailbox.pk)
 
 
@@ -342,6 +350,6 @@ def mailbox_delete(request: HttpRequest, pk: int) -> HttpResponse:
     mailbox = _get_mailbox_for_user(request, pk)
     if request.method == "POST":
         mailbox.delete()
-        messages.success(request, f"{mailbox.email} was removed.")
+        messages.success(request, _("%(email)s was removed.") % {"email": mailbox.email})
         return redirect("mailbox_list")
     return render(request, "accounts/mailbox_confirm_delete.html", {"mailbox": mailbox})

@@ -10,6 +10,8 @@
 (function () {
   "use strict";
 
+  var gettext = window.gettext || function (text) { return text; }; // the JavaScript catalogue
+
   var form = document.getElementById("connect-form");
   if (!form) return;
 
@@ -152,7 +154,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "use-these";
-      button.textContent = "Use these";
+      button.textContent = gettext("Use these");
       button.setAttribute("data-group", group);
       notice.append(words, " ", button);
       anchor.appendChild(notice);

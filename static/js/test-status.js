@@ -8,6 +8,11 @@
 (function () {
   "use strict";
 
+  var gettext = window.gettext || function (text) { return text; }; // the JavaScript catalogue
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (all, name) { return values[name]; });
+  };
+
   var region = document.getElementById("result-live");
   if (!region) return;
   var seen = new WeakMap(); // an .elapsed element -> when this page first showed it
@@ -31,7 +36,7 @@
       var started = Number(el.getAttribute("data-started"));
       var rendered = Number(el.getAttribute("data-now"));
       var seconds = Math.max(0, Math.floor((rendered - started + now - seen.get(el)) / 1000));
-      var text = seconds + " s";
+      var text = interpolate(gettext("%(seconds)s s"), { seconds: seconds }, true);
       if (el.textContent !== text) el.textContent = text;
     });
   }
