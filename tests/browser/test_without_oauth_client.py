@@ -9,7 +9,7 @@ import pytest
 
 from support.models import SupportRequest
 from tests.browser.test_flows import sign_up
-from tests.oauth import flows as oauth_flows
+from tests.mailauth import flows as oauth_flows
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 

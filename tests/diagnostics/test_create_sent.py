@@ -10,7 +10,7 @@ from diagnostics.net.sent_create import new_name
 from diagnostics.net.sent_folder import parse_list
 from diagnostics.net.steps import StepRecorder
 from diagnostics.net.transport import ServerSettings
-from tests.diagnostics.fakes import FakeIMAP
+from tests.diagnostics.net.fakes import FakeIMAP
 
 PW = "create-sent-pw"
 

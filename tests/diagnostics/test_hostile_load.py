@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.diagnostics.fakes import FakeIMAP
+from tests.diagnostics.net.fakes import FakeIMAP
 from tests.diagnostics.test_hostile import DEADLINE, _codes, run_against
 from tests.servers.raw import flood, silent, wait_for_close
 

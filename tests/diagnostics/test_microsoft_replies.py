@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from diagnostics import flows
 from diagnostics.net import errors
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
-from tests.diagnostics.test_reasons import imap, reason_of, smtp
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
+from tests.diagnostics.net.test_reasons import imap, reason_of, smtp
 
 pytestmark = pytest.mark.django_db
 

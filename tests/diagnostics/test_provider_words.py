@@ -6,8 +6,8 @@ import pytest
 
 from diagnostics.net.advice import Failure, tips
 from diagnostics.net.directory import by_id
-from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
-from tests.diagnostics.test_reasons import imap, reason_of, smtp
+from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
+from tests.diagnostics.net.test_reasons import imap, reason_of, smtp
 
 ZOHO_IMAP_OFF = (
     b"NO [ALERT] You are yet to enable IMAP for your account. Please contact your administrator (Failure)"

@@ -181,7 +181,7 @@ def test_an_import_row_is_answered_the_same_way(tmp_path, user, login):
 def test_a_password_yahoo_wants_replaced_by_an_app_password_is_not_sent_again(user, make_mailbox, raw_server):
     """Yahoo answers "(#AUTH005) Too many bad auth attempts." when only an app password would
     do: the same password again would only be refused again, so it is never resent."""
-    from tests.diagnostics.fakes import FakeIMAP, FakeSMTP
+    from tests.diagnostics.net.fakes import FakeIMAP, FakeSMTP
 
     smtp = raw_server(FakeSMTP(auth=b"535 5.7.0 (#AUTH005) Too many bad auth attempts."))
     imap = raw_server(FakeIMAP(login=b"NO [AUTHENTICATIONFAILED] LOGIN Invalid credentials"))

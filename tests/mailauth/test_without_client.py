@@ -12,7 +12,7 @@ from accounts.models import Mailbox
 from diagnostics import flows
 from support.models import SupportRequest
 from tests.accounts.pages import data_island
-from tests.oauth import flows as oauth_flows
+from tests.mailauth import flows as oauth_flows
 
 pytestmark = pytest.mark.django_db
 

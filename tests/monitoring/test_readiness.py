@@ -15,7 +15,7 @@ from django.urls import reverse
 from accounts.models import Mailbox
 from monitoring import checks, readiness
 from monitoring.models import BasicAuthNotice, State
-from tests.diagnostics.fakes import FakeSMTP
+from tests.diagnostics.net.fakes import FakeSMTP
 from tests.staff_fixtures import admin_user, login  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)

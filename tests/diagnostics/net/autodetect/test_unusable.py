@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from diagnostics.net.autodetect.cascade import discover
-
-from .conftest import web_host
+from tests.diagnostics.net.autodetect.fixtures import web_host
 
 # The shape of ISPDB's peoplepc.com.xml: POP3 and IMAP in plain text, SMTP with STARTTLS.
 PEOPLEPC = b"""<?xml version="1.0" encoding="UTF-8"?>
