@@ -8,6 +8,7 @@ from diagnostics.net.reasons import PASSWORD_REFUSED
 from diagnostics.net.runner import CONNECTED, run_probes
 from diagnostics.net.transport import ServerSettings
 from diagnostics.net.usernames import alternate_username
+from diagnostics.net.words import N_
 
 from . import rows as R
 
@@ -32,21 +33,28 @@ def refusal(row: R.Candidate) -> str:
     counts against the same counters as single tests; the per-user limit is the file's cap)."""
     paused = limits.auth_paused(row)
     if paused is not None:
-        return f"{paused.message}. Check again in about {paused.retry_in_minutes()} minutes."
+        return N_("{pause}. Check again in about {minutes} minutes.").format(
+            pause=paused.message, minutes=paused.retry_in_minutes()
+        )
     window = settings.MAIL_TEST_RATE_WINDOW
     checks = {("host", host): settings.MAIL_TEST_RATE_PER_HOST for host, _ in _targets(row)}
     checks.update({("login", host, user): settings.MAIL_TEST_RATE_PER_LOGIN for host, user in _targets(row)})
     for parts, limit in sorted(checks.items()):
         if limits.count(*parts, window=window) >= limit:
-            what = f"the server {parts[1]}" if parts[0] == "host" else f"{parts[2]} at {parts[1]}"
-            return f"Too many connection tests for {what} in a short time. Check again later."
+            if parts[0] == "host":
+                return N_(
+                    "Too many connection tests for the server {host} in a short time. Check again later."
+                ).format(host=parts[1])
+            return N_(
+                "Too many connection tests for {user} at {host} in a short time. Check again later."
+            ).format(user=parts[2], host=parts[1])
     for parts in sorted(checks):
         limits.hit(*parts, window=window)
     return ""
 
 
 def refuse(row: R.Candidate, message: str) -> None:
-    row.fail(R.FAILED, errors.RATE_LIMITED, message, reason="rate_limited", fix="Check again later.")
+    row.fail(R.FAILED, errors.RATE_LIMITED, message, reason="rate_limited", fix=N_("Check again later."))
 
 
 def already_refused(row: R.Candidate, password: str) -> bool:
@@ -57,7 +65,9 @@ def already_refused(row: R.Candidate, password: str) -> bool:
         return False
     protocol = found.protocol or ("smtp" if found.host == row.smtp_host else "imap")
     code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
-    row.fail(R.FAILED, code, refused.message(found), reason="already_refused", fix="Type the new password.")
+    row.fail(
+        R.FAILED, code, refused.message(found), reason="already_refused", fix=N_("Type the new password.")
+    )
     return True
 
 
