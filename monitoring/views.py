@@ -17,7 +17,7 @@ from accounts.models import Mailbox
 from core.ids import as_ids
 from core.roles import ADMIN, role_required
 
-from . import alerts, checks, fleet
+from . import alerts, checks, fleet, readiness
 from . import state as mailbox_states
 from .forms import BULK_ACTIONS, AlertSettingsForm, FleetFilterForm
 from .models import Alert, Health, State
@@ -87,7 +87,7 @@ def fleet_view(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "actions": BULK_ACTIONS,
             "states": State,
-            "basic_auth_cutoff": settings.MICROSOFT_BASIC_AUTH_CUTOFF,
+            "basic_auth_cutoff": readiness.cutoff_text(),
         },
     )
 
