@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ImportsConfig(AppConfig):
     name = "imports"
-    verbose_name = "Bulk import"
+    verbose_name = _("Bulk import")
 
     def ready(self) -> None:
         from core import secrets

@@ -2,6 +2,8 @@
 
 import re
 
+from diagnostics.net.words import N_  # the English words stored with a row; shown translated
+
 # Our field -> the header spellings peers use (compared after normalising: lower case,
 # spaces, dashes and dots as underscores, camelCase split).
 FIELDS = {
@@ -21,20 +23,20 @@ FIELDS = {
     "imap_security": ("imap_security", "imap_encryption", "imap_ssl", "imap_tls"),
 }
 LABELS = {
-    "email": "email address",
-    "name": "display name",
-    "username": "username (both)",
-    "password": "password (both)",
-    "smtp_host": "SMTP server",
-    "smtp_port": "SMTP port",
-    "smtp_username": "SMTP username",
-    "smtp_password": "SMTP password",
-    "smtp_security": "SMTP encryption",
-    "imap_host": "IMAP server",
-    "imap_port": "IMAP port",
-    "imap_username": "IMAP username",
-    "imap_password": "IMAP password",
-    "imap_security": "IMAP encryption",
+    "email": N_("email address"),
+    "name": N_("display name"),
+    "username": N_("username (both)"),
+    "password": N_("password (both)"),
+    "smtp_host": N_("SMTP server"),
+    "smtp_port": N_("SMTP port"),
+    "smtp_username": N_("SMTP username"),
+    "smtp_password": N_("SMTP password"),
+    "smtp_security": N_("SMTP encryption"),
+    "imap_host": N_("IMAP server"),
+    "imap_port": N_("IMAP port"),
+    "imap_username": N_("IMAP username"),
+    "imap_password": N_("IMAP password"),
+    "imap_security": N_("IMAP encryption"),
 }
 SECRET_FIELDS = ("password", "smtp_password", "imap_password")
 TEMPLATE_HEADER = (

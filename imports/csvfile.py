@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from diagnostics.net.words import N_
+
 from . import columns
 
 DELIMITERS = ",;\t"
@@ -37,20 +39,25 @@ class Parsed:
 
 def decode(data: bytes) -> str:
     if not data.strip():
-        raise FileProblem("The file is empty.")
+        raise FileProblem(_("The file is empty."))
     sample = data[:SNIFF_BYTES]
     if sum(1 for b in sample if b in _BINARY) > max(2, len(sample) // 1000):
         raise FileProblem(
-            "This is not a text file (it looks binary: a spreadsheet or an archive?). "
-            "Save it as “CSV UTF-8” and upload that."
+            _(
+                "This is not a text file (it looks binary: a spreadsheet or an archive?). "
+                "Save it as “CSV UTF-8” and upload that."
+            )
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise FileProblem(
-            f"The file is not UTF-8 (line {line} has a byte UTF-8 does not allow: probably Latin-1 or "
-            "Windows-1252). In Excel use “Save as › CSV UTF-8”; in LibreOffice choose UTF-8."
+            _(
+                "The file is not UTF-8 (line %(line)s has a byte UTF-8 does not allow: probably Latin-1 or "
+                "Windows-1252). In Excel use “Save as › CSV UTF-8”; in LibreOffice choose UTF-8."
+            )
+            % {"line": line}
         ) from None
 
 
@@ -95,18 +102,22 @@ def parse(
     finally:
         csv.field_size_limit(old_limit)
     if not records:
-        raise FileProblem("The file is empty.")
+        raise FileProblem(_("The file is empty."))
     headers = [h.strip().lstrip("\ufeff") for h in records[0][1]]
     rows = [(number, cells) for number, cells in records[1:] if any(c.strip() for c in cells)]
     parsed = Parsed(headers, rows, delimiter, columns.guess_mapping(headers))
     if not rows:
-        raise FileProblem("The file has a header row but no mailboxes under it.")
+        raise FileProblem(_("The file has a header row but no mailboxes under it."))
     unknown = columns.unknown_columns(headers, parsed.mapping)
     if unknown:
+        names = ", ".join(u[:40] for u in unknown[:20])
+        # Stored with the job in English; the pages and the command translate it (say()).
         parsed.warnings.append(
-            "Ignored columns (not known): "
-            + ", ".join(u[:40] for u in unknown[:20])
-            + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+            N_("Ignored columns (not known): {columns} and {more} more").format(
+                columns=names, more=len(unknown) - 20
+            )
+            if len(unknown) > 20
+            else N_("Ignored columns (not known): {columns}").format(columns=names)
         )
     return parsed
 
@@ -114,8 +125,11 @@ def parse(
 def require_email(headers: list[str], mapping: dict[str, int]) -> None:
     if "email" not in mapping:
         raise FileProblem(
-            "No email column: the first row must name the columns, one of them “from_email” or "
-            f"“email”. The first row has: {', '.join(repr(h[:40]) for h in headers[:12])}."
+            _(
+                "No email column: the first row must name the columns, one of them “from_email” or "
+                "“email”. The first row has: %(headers)s."
+            )
+            % {"headers": ", ".join(repr(h[:40]) for h in headers[:12])}
         )
 
 
@@ -127,7 +141,8 @@ def _records(reader, max_rows: int, max_columns: int, max_cell: int) -> list[tup
             number += 1
             if number > max_rows + 1:
                 raise FileProblem(
-                    f"The file has more than {max_rows:,} rows (the limit). Split it into smaller files."
+                    _("The file has more than %(limit)s rows (the limit). Split it into smaller files.")
+                    % {"limit": f"{max_rows:,}"}
                 )
             if len(cells) > max_columns:
                 raise FileProblem(
@@ -140,7 +155,10 @@ def _records(reader, max_rows: int, max_columns: int, max_cell: int) -> list[tup
             records.append((number, [cell[: max_cell + 1] for cell in cells]))
     except csv.Error as exc:
         raise FileProblem(
-            f"Row {number + 1} cannot be read: {exc}. A field may be longer than {MAX_FIELD:,} "
-            "characters, or a quote may be left open."
+            _(
+                "Row %(row)s cannot be read: %(error)s. A field may be longer than %(limit)s "
+                "characters, or a quote may be left open."
+            )
+            % {"row": number + 1, "error": exc, "limit": f"{MAX_FIELD:,}"}
         ) from None
     return records

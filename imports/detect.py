@@ -13,6 +13,7 @@ from django.db import close_old_connections, connection
 from diagnostics import autodetection
 from diagnostics.net import errors
 from diagnostics.net.directory import domain_of
+from diagnostics.net.words import N_
 
 from . import rows as R
 
@@ -65,9 +66,9 @@ def _apply(row: R.Candidate, domain: str, found) -> None:
         row.fail(
             R.FAILED,
             errors.TIMEOUT,
-            f"Looking up the mail servers of {domain} did not finish in time.",
+            N_("Looking up the mail servers of {domain} did not finish in time.").format(domain=domain),
             reason="detection_timeout",
-            fix="Add smtp_host and imap_host columns for this row, or check again later.",
+            fix=N_("Add smtp_host and imap_host columns for this row, or check again later."),
         )
         return
     if found.email != row.email:
@@ -82,9 +83,13 @@ def _apply(row: R.Candidate, domain: str, found) -> None:
             row.fail(
                 R.FAILED,
                 errors.INVALID_INPUT,
-                f"No {protocol.upper()} server was found for {domain}.",
+                N_("No {protocol} server was found for {domain}.").format(
+                    protocol=protocol.upper(), domain=domain
+                ),
                 reason="settings_not_found",
-                fix=f"Add the {protocol}_host and {protocol}_port columns for this row.",
+                fix=N_("Add the {host} and {port} columns for this row.").format(
+                    host=f"{protocol}_host", port=f"{protocol}_port"
+                ),
             )
             return
         row.__dict__.update(

@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 from core import crypto, dispatch
 from diagnostics.config import probe_config
 from diagnostics.net import errors
+from diagnostics.net.words import N_
 from live.publish import publish
 
 from . import checking, columns, csvfile, detect, probe, saving
@@ -180,7 +181,10 @@ def test_rows(job_id: int, row_ids: list[int]) -> None:
             password = crypto.decrypt(row.password_encrypted)
         except crypto.DecryptionError:
             candidate.fail(
-                R.FAILED, errors.UNKNOWN, "The password could not be decrypted.", reason="decryption_failed"
+                R.FAILED,
+                errors.UNKNOWN,
+                N_("The password could not be decrypted."),
+                reason="decryption_failed",
             )
             writer.put(job_id, row.pk, candidate.fields())
             continue
@@ -199,7 +203,7 @@ def test_rows(job_id: int, row_ids: list[int]) -> None:
         except Exception:
             log.exception("import %s: row %s test crashed", job_id, row_id)
             candidate.fail(
-                R.FAILED, errors.UNKNOWN, "The test stopped unexpectedly. Check again.", reason="crash"
+                R.FAILED, errors.UNKNOWN, N_("The test stopped unexpectedly. Check again."), reason="crash"
             )
         writer.put(job_id, row_id, candidate.fields(), found)
 
@@ -273,7 +277,7 @@ def _import_batch(job: ImportJob, ids: list[int]) -> None:
         for row, mailbox in zip(rows, made, strict=True):
             if mailbox is None:
                 row.state, row.code, row.reason = R.DUPLICATE, "duplicate", "existing"
-                row.message = "Already in your mailbox list."
+                row.message = N_("Already in your mailbox list.")
             else:
                 row.state = R.IMPORTED if row.state == R.CONNECTED else R.DRAFT
                 row.mailbox = mailbox
@@ -287,7 +291,11 @@ def reap() -> tuple[int, int]:
     stuck = ImportRow.objects.filter(state__in=[R.QUEUED, R.TESTING], deadline_at__lt=now)
     jobs = set(stuck.values_list("job_id", flat=True))
     reaped = stuck.update(
-        state=R.FAILED, code=errors.TIMEOUT, reason="stuck", message=ImportRow.NO_WORKER, fix="Check again."
+        state=R.FAILED,
+        code=errors.TIMEOUT,
+        reason="stuck",
+        message=ImportRow.NO_WORKER,
+        fix=N_("Check again."),
     )
     for job_id in jobs:
         publish(f"import-{job_id}")

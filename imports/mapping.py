@@ -11,6 +11,7 @@ import re
 
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -33,7 +34,7 @@ def fields(mapping: dict[str, int], file_columns: list[dict]) -> list[dict]:
     return [
         {
             "name": name,
-            "label": columns.LABELS[name],
+            "label": gettext(columns.LABELS[name]),
             "chosen": mapping.get(name),
             "options": format_html_join(
                 "",

@@ -8,18 +8,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 from diagnostics.net import errors
+from diagnostics.net.words import N_
 
 from . import rows as R
 
 
 class ImportJob(models.Model):
     class Status(models.TextChoices):
-        MAPPING = "mapping", "Choose the columns"
-        CHECKING = "checking", "Checking"
-        IMPORTED = "imported", "Imported"
+        MAPPING = "mapping", _("Choose the columns")
+        CHECKING = "checking", _("Checking")
+        IMPORTED = "imported", _("Imported")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="imports")
     status = models.CharField(max_length=10, choices=Status, default=Status.MAPPING)
@@ -98,7 +101,7 @@ class ImportRow(models.Model):
     def __repr__(self) -> str:  # never the ciphertext in debug output
         return f"<ImportRow {self.pk} row {self.number} {self.state}>"
 
-    NO_WORKER = "No worker finished testing this row in time (the worker may have stopped). Check again."
+    NO_WORKER = N_("No worker finished testing this row in time (the worker may have stopped). Check again.")
 
     @property
     def overdue(self) -> bool:
@@ -118,7 +121,7 @@ class ImportRow(models.Model):
 
     @property
     def state_label(self) -> str:
-        return R.STATE_LABELS.get(self.shown_state, self.shown_state)
+        return gettext(R.STATE_LABELS.get(self.shown_state, self.shown_state))
 
     @property
     def title(self) -> str:

@@ -5,6 +5,7 @@ from diagnostics.net import errors
 from diagnostics.net.credentials import Password
 from diagnostics.net.reasons import PASSWORD_REFUSED
 from diagnostics.net.runner import CONNECTED, run_probes
+from diagnostics.net.words import N_
 
 from . import rows as R
 
@@ -18,15 +19,17 @@ def refusal(row: R.Candidate) -> str:
     counts against the same counters as single tests; the per-user limit is the file's cap)."""
     paused = limits.auth_paused(row)
     if paused is not None:
-        return f"{paused.message}. Check again in about {paused.retry_in_minutes()} minutes."
+        return N_("{pause}. Check again in about {minutes} minutes.").format(
+            pause=paused.message, minutes=paused.retry_in_minutes()
+        )
     refused = limits.check_and_count(row, per_user=False)
     if refused is not None:
-        return f"{refused.message}. Check again later."
+        return N_("{refusal}. Check again later.").format(refusal=refused.message)
     return ""
 
 
 def refuse(row: R.Candidate, message: str) -> None:
-    row.fail(R.FAILED, errors.RATE_LIMITED, message, reason="rate_limited", fix="Check again later.")
+    row.fail(R.FAILED, errors.RATE_LIMITED, message, reason="rate_limited", fix=N_("Check again later."))
 
 
 def already_refused(row: R.Candidate, password: str) -> bool:
@@ -37,7 +40,9 @@ def already_refused(row: R.Candidate, password: str) -> bool:
         return False
     protocol = found.protocol or ("smtp" if found.host == row.smtp_host else "imap")
     code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
-    row.fail(R.FAILED, code, refused.message(found), reason="already_refused", fix="Type the new password.")
+    row.fail(
+        R.FAILED, code, refused.message(found), reason="already_refused", fix=N_("Type the new password.")
+    )
     return True
 
 

@@ -12,6 +12,7 @@ from diagnostics.net import directory, errors, validate
 from diagnostics.net.errors import ProbeError
 from diagnostics.net.mailbox import PROTOCOLS, MailboxSettings
 from diagnostics.net.usernames import normalize_app_password
+from diagnostics.net.words import N_
 
 from . import columns
 
@@ -19,17 +20,17 @@ INVALID, DUPLICATE, SSO, UNSUPPORTED = "invalid", "duplicate", "sso", "unsupport
 PENDING, QUEUED, TESTING = "pending", "queued", "testing"
 CONNECTED, FAILED, IMPORTED, DRAFT = "connected", "failed", "imported", "draft"
 STATE_LABELS = {
-    INVALID: "Invalid",
-    DUPLICATE: "Duplicate",
-    SSO: "Connect with sign-in",
-    UNSUPPORTED: "Not supported",
-    PENDING: "Waiting",
-    QUEUED: "Queued",
-    TESTING: "Testing",
-    CONNECTED: "Connected",
-    FAILED: "Failed",
-    IMPORTED: "Imported",
-    DRAFT: "Saved as draft",
+    INVALID: N_("Invalid"),
+    DUPLICATE: N_("Duplicate"),
+    SSO: N_("Connect with sign-in"),
+    UNSUPPORTED: N_("Not supported"),
+    PENDING: N_("Waiting"),
+    QUEUED: N_("Queued"),
+    TESTING: N_("Testing"),
+    CONNECTED: N_("Connected"),
+    FAILED: N_("Failed"),
+    IMPORTED: N_("Imported"),
+    DRAFT: N_("Saved as draft"),
 }
 UNFINISHED = (PENDING, QUEUED, TESTING)
 NOT_TESTED = (INVALID, DUPLICATE, SSO, UNSUPPORTED)
@@ -127,18 +128,26 @@ def clean(
     raw = {name: _cell(cells, mapping, name) for name in columns.FIELDS}
     if len(raw["email"]) > validate.MAX_EMAIL:
         row.problems.append(
-            {"column": column("email"), "message": f"Longer than {validate.MAX_EMAIL} characters."}
+            {
+                "column": column("email"),
+                "message": N_("Longer than {count} characters.").format(count=validate.MAX_EMAIL),
+            }
         )
     elif not raw["email"].strip():
-        row.problems.append({"column": column("email"), "message": "The email address is empty."})
+        row.problems.append({"column": column("email"), "message": N_("The email address is empty.")})
     else:
         row.email = check("email", validate.email, raw["email"]) or ""
     name = raw["name"].strip()
     if len(name) > MAX_NAME:
-        row.problems.append({"column": column("name"), "message": f"Longer than {MAX_NAME} characters."})
+        row.problems.append(
+            {
+                "column": column("name"),
+                "message": N_("Longer than {count} characters.").format(count=MAX_NAME),
+            }
+        )
     elif any(ord(c) < 32 for c in name):
         row.problems.append(
-            {"column": column("name"), "message": "Contains a line break or control character."}
+            {"column": column("name"), "message": N_("Contains a line break or control character.")}
         )
     else:
         row.name = name
@@ -149,10 +158,17 @@ def clean(
         _server(row, protocol, raw, check)
     for name_, value in raw.items():
         if name_ not in columns.SECRET_FIELDS and value.startswith(FORMULA_PREFIXES) and value.strip():
-            first = value[:1].strip() or "a tab or line break"
+            first = value[:1].strip()
             row.notes.append(
-                f"{column(name_)} starts with “{first}”: kept as text, never run as a formula "
-                "(the export adds a leading apostrophe)."
+                N_(
+                    "{column} starts with “{first}”: kept as text, never run as a formula "
+                    "(the export adds a leading apostrophe)."
+                ).format(column=column(name_), first=first)
+                if first
+                else N_(
+                    "{column} starts with a tab or line break: kept as text, never run as a formula "
+                    "(the export adds a leading apostrophe)."
+                ).format(column=column(name_))
             )
     if row.problems:
         if not row.email:  # shown beside the problem, so the person can find the row
@@ -172,16 +188,19 @@ def _password(row: Candidate, raw: dict, column) -> str:
         row.problems.append(
             {
                 "column": column("imap_password"),
-                "message": "Differs from the SMTP password; a mailbox here has one password for both.",
+                "message": N_("Differs from the SMTP password; a mailbox here has one password for both."),
             }
         )
         return ""
     password = both or smtp or imap
     if not password:
-        row.problems.append({"column": column("password"), "message": "The password is empty."})
+        row.problems.append({"column": column("password"), "message": N_("The password is empty.")})
     elif len(password) > MAX_PASSWORD:
         row.problems.append(
-            {"column": column("password"), "message": f"Longer than {MAX_PASSWORD} characters."}
+            {
+                "column": column("password"),
+                "message": N_("Longer than {count} characters.").format(count=MAX_PASSWORD),
+            }
         )
     return password
 
@@ -191,7 +210,11 @@ def _server(row: Candidate, protocol: str, raw: dict, check) -> None:
     security = SECURITY_ALIASES.get(security.lower(), security)
     if not host:
         if port or security:
-            row.notes.append(f"{protocol.upper()} port/encryption given without a server: detected instead.")
+            row.notes.append(
+                N_("{protocol} port/encryption given without a server: detected instead.").format(
+                    protocol=protocol.upper()
+                )
+            )
         return
     row.__dict__[f"{protocol}_host"] = check(f"{protocol}_host", validate.host, host) or ""
     number = check(f"{protocol}_port", validate.port, port) if port else None
@@ -222,15 +245,17 @@ def _policy(row: Candidate, provider=None) -> None:
         row.fail(
             SSO,
             errors.SSO_REQUIRED,
-            f"{provider.name} mailboxes cannot be imported with a password: connect this one with "
-            f"Sign in with {label}.",
+            N_(
+                "{provider} mailboxes cannot be imported with a password: connect this one with "
+                "Sign in with {label}."
+            ).format(provider=provider.name, label=label),
             reason=f"sso_{provider.sso}",
         )
     elif provider.policy == directory.UNSUPPORTED:
         row.fail(
             UNSUPPORTED,
             errors.PROVIDER_UNSUPPORTED,
-            " ".join(provider.notes) or f"{provider.name} cannot be connected.",
+            " ".join(provider.notes) or N_("{provider} cannot be connected.").format(provider=provider.name),
         )
 
 
@@ -248,8 +273,13 @@ def mark_duplicates(rows: list[Candidate], existing: set[str]) -> None:
             continue
         key = row.email.lower()
         if key in existing:
-            row.fail(DUPLICATE, "duplicate", "Already in your mailbox list.", reason="existing")
+            row.fail(DUPLICATE, "duplicate", N_("Already in your mailbox list."), reason="existing")
         elif key in first:
-            row.fail(DUPLICATE, "duplicate", f"Same address as row {first[key]}.", reason="in_file")
+            row.fail(
+                DUPLICATE,
+                "duplicate",
+                N_("Same address as row {row}.").format(row=first[key]),
+                reason="in_file",
+            )
         else:
             first[key] = row.number

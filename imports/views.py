@@ -7,7 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -57,7 +57,9 @@ def _import_new(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         pasted = request.POST.get("pasted", "")
     except RequestDataTooBig:
-        ctx["problem"] = "The pasted text is too large to paste; save it as a .csv file and upload that."
+        ctx["problem"] = gettext(
+            "The pasted text is too large to paste; save it as a .csv file and upload that."
+        )
         return render(request, "imports/new.html", ctx, status=400)
     if _refused_parts(request):
         ctx["problem"] = gettext("Send one CSV file, in the file field; nothing else was read.")
@@ -139,15 +141,22 @@ def import_rows(request: HttpRequest, pk: int) -> HttpResponse:
 def import_save(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_for(request, pk)
     if job.status == ImportJob.Status.IMPORTED:  # a re-submit: nothing twice
-        messages.info(request, "This import was already done.")
+        messages.info(request, gettext("This import was already done."))
         return redirect("mailbox_list")
     if job.status != ImportJob.Status.CHECKING or job.counts()["unfinished"]:
-        messages.error(request, "Wait until every row has its result, then import.")
+        messages.error(request, gettext("Wait until every row has its result, then import."))
         return redirect("import_detail", pk=job.pk)
     imported, drafts = flows.import_rows(job, drafts=bool(request.POST.get("drafts")))
-    text = f"Imported {imported} mailbox{'es' if imported != 1 else ''}."
+    text = ngettext("Imported %(count)s mailbox.", "Imported %(count)s mailboxes.", imported) % {
+        "count": imported
+    }
     if drafts:
-        text += f" {drafts} saved as drafts to fix and test."
+        saved = ngettext(
+            "%(count)s saved as a draft to fix and test.",
+            "%(count)s saved as drafts to fix and test.",
+            drafts,
+        ) % {"count": drafts}
+        text = f"{text} {saved}"
     messages.success(request, text)
     return redirect("mailbox_list")
 
@@ -159,7 +168,9 @@ def import_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     count = flows.recheck(job)
     messages.info(
         request,
-        f"Checking {count} row{'s' if count != 1 else ''} again." if count else "Nothing to check again.",
+        ngettext("Checking %(count)s row again.", "Checking %(count)s rows again.", count) % {"count": count}
+        if count
+        else gettext("Nothing to check again."),
     )
     return redirect("import_detail", pk=job.pk)
 

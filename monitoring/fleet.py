@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from diagnostics.net import directory
 from diagnostics.net.errors import CATALOGUE
+from languages.words import say
 
 from . import readiness, state
 from .models import Alert, Health, State
@@ -84,7 +85,7 @@ def counts() -> dict:
 
 def catalogue_title(code: str) -> str:
     kind = CATALOGUE.get(code)
-    return kind.title if kind else code
+    return say(kind.title) if kind else code
 
 
 def disconnections_per_day(days: int = CHART_DAYS) -> list[tuple]:

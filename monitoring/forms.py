@@ -2,32 +2,37 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from diagnostics.net.errors import CATALOGUE
+from languages.words import say_lazy
 
 from . import state as mailbox_states
 from . import webhooks
 from .models import AlertPreference, State
 
-BULK_ACTIONS = [("recheck", "Re-check now"), ("notify", "Notify owners"), ("pause", "Pause checks")]
+BULK_ACTIONS = [("recheck", _("Re-check now")), ("notify", _("Notify owners")), ("pause", _("Pause checks"))]
 
 
 class FleetFilterForm(forms.Form):
-    state = forms.ChoiceField(choices=[("", "Any state"), *State.choices], required=False)
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("Any state")), *State.choices], required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The state model's words (monitoring/state.py), as the rows say them.
         self.fields["state"].choices = [("", _("Any state")), *mailbox_states.health_words()]
 
-    provider = forms.CharField(max_length=40, required=False, help_text="“-” for none")
+    provider = forms.CharField(
+        label=_("Provider"), max_length=40, required=False, help_text=_("“-” for none")
+    )
     code = forms.ChoiceField(
-        label="Error",
-        choices=[("", "Any error"), *[(c, k.title) for c, k in CATALOGUE.items()]],
+        label=_("Error"),
+        choices=[("", _("Any error")), *[(c, say_lazy(k.title)) for c, k in CATALOGUE.items()]],
         required=False,
     )
-    reason = forms.CharField(max_length=40, required=False)
-    q = forms.CharField(label="Email, domain or owner", max_length=254, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=40, required=False)
+    q = forms.CharField(label=_("Email, domain or owner"), max_length=254, required=False)
     # Readiness for Microsoft's Basic SMTP AUTH cut-off (monitoring.readiness).
-    microsoft_password = forms.BooleanField(label="Microsoft, still on a password", required=False)
+    microsoft_password = forms.BooleanField(label=_("Microsoft, still on a password"), required=False)
 
     def valid_data(self) -> dict:
         """The fields that validated; invalid ones are shown and ignored, never a 500."""

@@ -2,15 +2,16 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core import crypto
 
 
 class State(models.TextChoices):
-    CONNECTED = "connected", "Connected"
-    DEGRADED = "degraded", "Degraded"
-    DISCONNECTED = "disconnected", "Disconnected"
-    PAUSED = "paused", "Paused"
+    CONNECTED = "connected", _("Connected")
+    DEGRADED = "degraded", _("Degraded")
+    DISCONNECTED = "disconnected", _("Disconnected")
+    PAUSED = "paused", _("Paused")
 
 
 class Health(models.Model):
@@ -85,9 +86,9 @@ class AlertPreference(models.Model):
     """How one person hears about their mailboxes, and their optional webhook."""
 
     class Mode(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediately, one email per change"
-        DIGEST = "digest", "Once a day, a digest"
-        NONE = "none", "Never (the banner in the app only)"
+        IMMEDIATE = "immediate", _("Immediately, one email per change")
+        DIGEST = "digest", _("Once a day, a digest")
+        NONE = "none", _("Never (the banner in the app only)")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="alert_preference"
@@ -112,9 +113,9 @@ class Alert(models.Model):
     """One change of state someone must hear about: the email and webhook outbox."""
 
     class Kind(models.TextChoices):
-        DOWN = "down", "Disconnected"
-        UP = "up", "Working again"
-        DIGEST = "digest", "Daily digest"
+        DOWN = "down", _("Disconnected")
+        UP = "up", _("Working again")
+        DIGEST = "digest", _("Daily digest")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     mailbox = models.ForeignKey("accounts.Mailbox", null=True, blank=True, on_delete=models.CASCADE)

@@ -56,6 +56,11 @@ def cutoff():
     return settings.MICROSOFT_BASIC_AUTH_CUTOFF
 
 
+def cutoff_text() -> str:
+    """ "31 December 2026", in the active language: the notice and the fleet page say it alike."""
+    return date_format(cutoff(), "j F Y")
+
+
 def before_cutoff(today=None) -> bool:
     return (today or timezone.localdate()) < cutoff()
 
@@ -93,7 +98,7 @@ def _email(mailbox, address: str) -> None:
     context = {
         "mailbox": mailbox,
         "user": mailbox.user,
-        "cutoff": date_format(cutoff(), "j F Y"),
+        "cutoff": cutoff_text(),
         "reconnect": f"{site}{reverse('sso_start', args=[MICROSOFT])}?mailbox={mailbox.pk}",
         "page": site + reverse("mailbox_detail", args=[mailbox.pk]),
     }

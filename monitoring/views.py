@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
@@ -16,7 +17,7 @@ from accounts.models import Mailbox
 from core.ids import as_ids
 from core.roles import ADMIN, role_required
 
-from . import alerts, checks, fleet
+from . import alerts, checks, fleet, readiness
 from . import state as mailbox_states
 from .forms import BULK_ACTIONS, AlertSettingsForm, FleetFilterForm
 from .models import Alert, Health, State
@@ -86,7 +87,7 @@ def fleet_view(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "actions": BULK_ACTIONS,
             "states": State,
-            "basic_auth_cutoff": settings.MICROSOFT_BASIC_AUTH_CUTOFF,
+            "basic_auth_cutoff": readiness.cutoff_text(),
         },
     )
 
@@ -110,17 +111,29 @@ def fleet_bulk(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     rows = Health.objects.filter(pk__in=ids).select_related("mailbox")
     if not ids or action not in dict(BULK_ACTIONS):
-        messages.error(request, "Choose mailboxes and an action.")
+        messages.error(request, _("Choose mailboxes and an action."))
     elif action == "recheck":
         # The scheduler (every minute) claims and queues them; a check under way is not doubled.
         n = rows.update(next_check_at=timezone.now())
-        messages.success(request, f"{n} mailbox(es) will be checked within a minute.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s mailbox will be checked within a minute.",
+                "%(count)s mailboxes will be checked within a minute.",
+                n,
+            )
+            % {"count": n},
+        )
     elif action == "pause":
         n = 0
         for health in rows:
             checks.set_paused(health, True, by=request.user)
             n += 1
-        messages.success(request, f"Checks paused for {n} mailbox(es).")
+        messages.success(
+            request,
+            ngettext("Checks paused for %(count)s mailbox.", "Checks paused for %(count)s mailboxes.", n)
+            % {"count": n},
+        )
     else:
         n = 0
         for health in rows.filter(state=State.DISCONNECTED):
@@ -134,7 +147,13 @@ def fleet_bulk(request: HttpRequest) -> HttpResponse:
             alerts.queue_send(alert.pk)
             n += 1
         messages.success(
-            request, f"{n} owner(s) of disconnected mailboxes will be emailed (within their cap)."
+            request,
+            ngettext(
+                "%(count)s owner of disconnected mailboxes will be emailed (within their cap).",
+                "%(count)s owners of disconnected mailboxes will be emailed (within their cap).",
+                n,
+            )
+            % {"count": n},
         )
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/health/fleet/") else "health_fleet")

@@ -27,9 +27,11 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Mailbox
 from diagnostics.models import ConnectionTest, TestError
+from languages.words import say_lazy
 
 from .filters import CATALOGUE, FAILING, FIXED, KNOWN_REASONS, failed_tests, reason_label
 
@@ -229,17 +231,21 @@ def facets(data: dict) -> dict[str, Facet]:
         .annotate(n=Count("mailbox_id", distinct=True))
         .order_by()
     }
-    now = [Option(FAILING, "Still failing", states.get(0, 0)), Option(FIXED, "Fixed since", states.get(1, 0))]
+    now = [
+        Option(FAILING, _("Still failing"), states.get(0, 0)),
+        Option(FIXED, _("Fixed since"), states.get(1, 0)),
+    ]
     reason_keys = sorted({*KNOWN_REASONS, *reasons, *([data["reason"]] if data.get("reason") else [])})
     return {
         "state": Facet(
-            [Option("", "Failing or fixed", None), *[o for o in now if o.count]],
+            [Option("", _("Failing or fixed"), None), *[o for o in now if o.count]],
             [o for o in now if not o.count],
         ),
         "code": Facet.split(
-            "Any error", [Option(c, kind.title, codes.get(c, 0)) for c, kind in CATALOGUE.items()]
+            _("Any error"),
+            [Option(c, say_lazy(kind.title), codes.get(c, 0)) for c, kind in CATALOGUE.items()],
         ),
         "reason": Facet.split(
-            "Any reason", [Option(k, reason_label(k), reasons.get(k, 0)) for k in reason_keys]
+            _("Any reason"), [Option(k, reason_label(k), reasons.get(k, 0)) for k in reason_keys]
         ),
     }

@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.formats import date_format
+
 COLOURS = 8  # .series-0 … .series-7 in staff.css; the last one is "other"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class Key:
 
 
 def day_label(day: date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]}"
+    """ "3 Feb": the month's short name in the active language."""
+    return date_format(day, "j M")
 
 
 def stacks(series: list, by: str, limit: int = COLOURS) -> list[tuple[str, list[int]]]:

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db.models import Case, CharField, Count, F, Value, When
 from django.db.models.functions import Lower, StrIndex, Substr, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from diagnostics.models import ConnectionTest, TestError
 from diagnostics.net.errors import kind
@@ -35,7 +36,9 @@ class Series:
     def provider_label(self) -> str:
         if self.provider is None:
             return ""
-        return self.provider or f"no provider ({self.domain or 'unknown domain'})"
+        if self.provider:
+            return self.provider
+        return gettext("no provider (%(domain)s)") % {"domain": self.domain or gettext("unknown domain")}
 
     @property
     def label(self) -> str:

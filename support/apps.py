@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _create_roles(sender, using="default", **kwargs):
@@ -24,7 +25,7 @@ def _agent_may_watch(user, key: str) -> bool:
 
 class SupportConfig(AppConfig):
     name = "support"
-    verbose_name = "Support requests"
+    verbose_name = _("Support requests")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

@@ -6,9 +6,13 @@ the password row is a fixed mask, so no secret can reach the image.
 
 import io
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageDraw, ImageFont
 
-PASSWORD_MASK = "******** (hidden)"  # noqa: S105 (a mask, not a password)
+from languages.words import say
+
+PASSWORD_MASK = gettext_lazy("******** (hidden)")  # a mask, not a password
 WIDTH = 760
 PAD = 24
 ROW = 28
@@ -24,7 +28,7 @@ _VALUE = (28, 35, 48)
 _BAD = (180, 35, 24)
 _LINE = (221, 225, 231)
 
-SECURITY = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": "None (unencrypted)"}
+SECURITY = {"ssl": "SSL/TLS", "starttls": "STARTTLS", "none": gettext_lazy("None (unencrypted)")}
 
 
 def _clip(value) -> str:
@@ -35,31 +39,31 @@ def _clip(value) -> str:
 def _server(server: dict) -> list[tuple[str, str]]:
     server = server or {}
     return [
-        ("Server", server.get("host", "")),
-        ("Port", server.get("port", "")),
-        ("Encryption", SECURITY.get(server.get("security", ""), server.get("security", ""))),
+        (_("Server"), server.get("host", "")),
+        (_("Port"), server.get("port", "")),
+        (_("Encryption"), SECURITY.get(server.get("security", ""), server.get("security", ""))),
     ]
 
 
 def rows_for(settings: dict, provider_name: str, errors: list[dict]) -> list[tuple[str, str, str]]:
     """(section, label, value) rows; a section row has an empty label."""
     rows = [
-        ("", "Mailbox", ""),
-        ("v", "Email address", settings.get("email", "")),
-        ("v", "Username", settings.get("username", "")),
-        ("v", "Password", PASSWORD_MASK),
-        ("v", "Provider", provider_name or "not recognised"),
-        ("", "Sending (SMTP)", ""),
+        ("", _("Mailbox"), ""),
+        ("v", _("Email address"), settings.get("email", "")),
+        ("v", _("Username"), settings.get("username", "")),
+        ("v", _("Password"), str(PASSWORD_MASK)),
+        ("v", _("Provider"), provider_name or _("not recognised")),
+        ("", _("Sending (SMTP)"), ""),
         *[("v", label, value) for label, value in _server(settings.get("smtp"))],
-        ("", "Receiving (IMAP)", ""),
+        ("", _("Receiving (IMAP)"), ""),
         *[("v", label, value) for label, value in _server(settings.get("imap"))],
     ]
     if errors:
-        rows.append(("", "Error shown", ""))
+        rows.append(("", _("Error shown"), ""))
         for error in errors:
             protocol = (error.get("protocol") or "").upper()
-            title = error.get("title") or error.get("code", "")
-            rows.append(("e", protocol or "Error", f"{title} [{error.get('code', '')}]"))
+            title = say(error.get("title") or "") or error.get("code", "")
+            rows.append(("e", protocol or _("Error"), f"{title} [{error.get('code', '')}]"))
     return rows
 
 
@@ -71,7 +75,7 @@ def draw_settings_png(settings: dict, provider_name: str, errors: list[dict], ta
     font = ImageFont.load_default(size=16)
     bold = ImageFont.load_default(size=18)
     draw.rectangle((0, 0, WIDTH, 48), fill=_HEAD_BG)
-    draw.text((PAD, 14), "Mailbox settings as entered", font=bold, fill=_HEAD_FG)
+    draw.text((PAD, 14), _("Mailbox settings as entered"), font=bold, fill=_HEAD_FG)
     y = 48 + PAD // 2
     for kind, label, value in rows:
         if not kind:
@@ -82,7 +86,8 @@ def draw_settings_png(settings: dict, provider_name: str, errors: list[dict], ta
             draw.text((LABEL_X, y), _clip(label), font=font, fill=_LABEL)
             draw.text((VALUE_X, y), _clip(value), font=font, fill=_BAD if kind == "e" else _VALUE)
         y += ROW
-    draw.text((LABEL_X, height - PAD - 4), f"Snapshot taken {taken_at}", font=font, fill=_LABEL)
+    taken = _("Snapshot taken %(when)s") % {"when": taken_at}
+    draw.text((LABEL_X, height - PAD - 4), taken, font=font, fill=_LABEL)
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

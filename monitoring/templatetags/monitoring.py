@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext, ngettext, pgettext
 
 from .. import alerts, fleet, history, state
 from ..models import Health, State
@@ -39,9 +40,11 @@ def duration(value) -> str:
         return ""
     minutes = int(value.total_seconds() // 60)
     if minutes < 60:
-        return f"{max(minutes, 1)} min"
+        return gettext("%(minutes)s min") % {"minutes": max(minutes, 1)}
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if hours < 48 else f"{hours // 24} days"
+    if hours < 48:
+        return gettext("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return ngettext("%(days)s day", "%(days)s days", hours // 24) % {"days": hours // 24}
 
 
 @register.filter
@@ -49,9 +52,13 @@ def every(seconds: int) -> str:
     """3600 -> "hour", 1800 -> "30 minutes", 7200 -> "2 hours"."""
     minutes = max(1, int(seconds) // 60)
     if minutes % 60:
-        return "minute" if minutes == 1 else f"{minutes} minutes"
+        if minutes == 1:
+            return pgettext("every …", "minute")
+        return ngettext("%(n)s minutes", "%(n)s minutes", minutes) % {"n": minutes}
     hours = minutes // 60
-    return "hour" if hours == 1 else f"{hours} hours"
+    if hours == 1:
+        return pgettext("every …", "hour")
+    return ngettext("%(n)s hours", "%(n)s hours", hours) % {"n": hours}
 
 
 @register.filter

@@ -10,16 +10,14 @@ from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
 RECENT = timedelta(days=7)  # past this, a date reads better than "12 days ago"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 def relative(value: datetime, now: datetime | None = None) -> str:
@@ -27,18 +25,26 @@ def relative(value: datetime, now: datetime | None = None) -> str:
     seconds = ((now or timezone.now()) - value).total_seconds()
     ahead, seconds = seconds < 0, abs(seconds)
     if seconds < 45:
-        return "just now"
+        return _("just now")
     if seconds < 3600:
-        text = f"{max(1, round(seconds / 60))} min"
-    elif seconds < 86400:
-        text = _plural(round(seconds / 3600), "hour")
-    else:
-        text = _plural(round(seconds / 86400), "day")
-    return f"in {text}" if ahead else f"{text} ago"
+        n = max(1, round(seconds / 60))
+        if ahead:
+            return ngettext("in %(n)s min", "in %(n)s min", n) % {"n": n}
+        return ngettext("%(n)s min ago", "%(n)s min ago", n) % {"n": n}
+    if seconds < 86400:
+        n = round(seconds / 3600)
+        if ahead:
+            return ngettext("in %(n)s hour", "in %(n)s hours", n) % {"n": n}
+        return ngettext("%(n)s hour ago", "%(n)s hours ago", n) % {"n": n}
+    n = round(seconds / 86400)
+    if ahead:
+        return ngettext("in %(n)s day", "in %(n)s days", n) % {"n": n}
+    return ngettext("%(n)s day ago", "%(n)s days ago", n) % {"n": n}
 
 
 def date_text(local: datetime) -> str:
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    """ "3 Feb 2026": the month's short name in the active language."""
+    return date_format(local, "j M Y")
 
 
 def exact_text(local: datetime) -> str:
@@ -62,11 +68,11 @@ def when_filter(value, style: str = "relative"):
 
 
 @register.simple_tag
-def when(value, style: str = "relative", empty: str = "never"):
+def when(value, style: str = "relative", empty: str | None = None):
     """style: "relative" (words while recent, else the date), "date" or "exact". Every date
     on every page goes through here: one format, the zone named on exact times."""
     if not value:
-        return empty
+        return _("never") if empty is None else empty
     if not isinstance(value, datetime):  # a date has no time zone to convert
         return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_text(value))
     if timezone.is_naive(value):
