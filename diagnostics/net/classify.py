@@ -13,6 +13,7 @@ import ssl
 from . import errors, replies
 from .errors import ProbeError
 from .steps import short
+from .words import N_
 
 _PROTOCOL_TOO_OLD = (
     "UNSUPPORTED_PROTOCOL",
@@ -49,14 +50,19 @@ def _classify_ssl(exc: ssl.SSLError, step: str | None) -> ProbeError:
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text.lower():
         return ProbeError(
             errors.SSL,
-            "The server did not answer our TLS handshake with TLS: this port expects STARTTLS "
-            "(or no encryption) rather than SSL.",
+            N_(
+                "The server did not answer our TLS handshake with TLS: this port expects STARTTLS "
+                "(or no encryption) rather than SSL."
+            ),
             reason="wrong_mode",
         )
     if any(marker in text for marker in _PROTOCOL_TOO_OLD):
         return ProbeError(
             errors.SSL,
-            "The server only offers TLS versions or ciphers that are too old to be safe (we need TLS 1.2+).",
+            N_(
+                "The server only offers TLS versions or ciphers that are too old to be safe "
+                "(we need TLS 1.2+)."
+            ),
             reason="protocol_too_old",
         )
     return ProbeError(errors.SSL, f"The TLS handshake failed: {short(text, 200)}", reason="handshake")
@@ -74,38 +80,42 @@ def _classify_timeout(protocol: str, step: str | None) -> ProbeError:
     if step == "connect":
         return ProbeError(
             errors.TIMEOUT,
-            "The connection attempt got no answer at all: a firewall may be silently dropping it, "
-            "or the port is wrong.",
+            N_(
+                "The connection attempt got no answer at all: a firewall may be silently dropping it, "
+                "or the port is wrong."
+            ),
             reason="connect_timeout",
         )
     if protocol == "imap" and step not in _BEFORE_SESSION:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server stopped answering: no tagged reply came back in time.",
+            N_("The IMAP server stopped answering: no tagged reply came back in time."),
             reason="no_tagged_reply",
         )
     if step == "greeting":
         return ProbeError(
             errors.TIMEOUT,
-            "The server accepted the connection but never sent its greeting.",
+            N_("The server accepted the connection but never sent its greeting."),
             reason="no_greeting",
         )
-    return ProbeError(errors.TIMEOUT, "The server stopped answering.", reason="no_reply")
+    return ProbeError(errors.TIMEOUT, N_("The server stopped answering."), reason="no_reply")
 
 
 def _classify_os(exc: OSError, protocol: str, step: str | None) -> ProbeError | None:
     if isinstance(exc, ConnectionRefusedError):
         return ProbeError(
             errors.CONNECTION_REFUSED,
-            "The server refused the connection on this port: nothing listens there, or a "
-            "firewall rejects it.",
+            N_(
+                "The server refused the connection on this port: nothing listens there, or a "
+                "firewall rejects it."
+            ),
             reason="refused",
         )
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return _classify_timeout(protocol, step)
     if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return ProbeError(
-            errors.HOST_UNREACHABLE, "There is no network route to this server.", reason="no_route"
+            errors.HOST_UNREACHABLE, N_("There is no network route to this server."), reason="no_route"
         )
     if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
         return None  # protocol-specific: the server hung up on us
@@ -122,7 +132,7 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         verdict = replies.smtp_auth_verdict(reply)
         return ProbeError(
             verdict.code,
-            "The SMTP server refused to log in with these credentials.",
+            N_("The SMTP server refused to log in with these credentials."),
             server_reply=reply,
             reason=verdict.reason,
         )
@@ -138,7 +148,7 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
     if isinstance(exc, smtplib.SMTPHeloError):
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server refused our EHLO greeting.",
+            N_("The SMTP server refused our EHLO greeting."),
             server_reply=_smtp_reply(exc),
             reason="ehlo_refused",
         )
@@ -146,20 +156,20 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         if step == "starttls":
             return ProbeError(
                 errors.SSL,
-                "The server advertised STARTTLS but refused to start it.",
+                N_("The server advertised STARTTLS but refused to start it."),
                 server_reply=_smtp_reply(exc),
                 reason="starttls_refused",
             )
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server answered with an error.",
+            N_("The SMTP server answered with an error."),
             server_reply=_smtp_reply(exc),
             reason="error_reply",
         )
     if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server closed the connection in the middle of the session.",
+            N_("The SMTP server closed the connection in the middle of the session."),
             reason="closed",
         )
     return ProbeError(errors.SMTP_FATAL, short(str(exc), 200), reason="protocol")
@@ -170,41 +180,41 @@ def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
     if isinstance(exc, (imaplib.IMAP4.abort, ConnectionError)):
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server closed the connection or sent something that is not IMAP.",
+            N_("The IMAP server closed the connection or sent something that is not IMAP."),
             server_reply=reply,
             reason="closed" if ("EOF" in reply or isinstance(exc, ConnectionError)) else "garbage",
         )
     if "BYE" in reply.upper().split(" ", 2)[:2]:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server said goodbye (BYE) and hung up.",
+            N_("The IMAP server said goodbye (BYE) and hung up."),
             server_reply=reply,
             reason="bye",
         )
     if "command error: BAD" in reply:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server called our standard command malformed (BAD).",
+            N_("The IMAP server called our standard command malformed (BAD)."),
             server_reply=reply,
             reason="bad_reply",
         )
     if "got more than" in reply:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The server sent a line far longer than IMAP needs.",
+            N_("The server sent a line far longer than IMAP needs."),
             reason="line_too_long",
         )
     if step == "login":
         verdict = replies.imap_auth_verdict(reply)
         return ProbeError(
             verdict.code,
-            "The IMAP server refused to log in with these credentials.",
+            N_("The IMAP server refused to log in with these credentials."),
             server_reply=reply,
             reason=verdict.reason,
         )
     return ProbeError(
         errors.IMAP_NO_RESPONSE,
-        "The IMAP server answered with an error.",
+        N_("The IMAP server answered with an error."),
         server_reply=reply,
         reason="error_reply",
     )

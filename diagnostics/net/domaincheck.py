@@ -16,6 +16,7 @@ import threading
 from .autodetect import dnsq
 from .directory.model import Provider
 from .steps import ProbeConfig, short
+from .words import N_
 
 OK, WARNING, MISSING, INVALID, UNKNOWN = "ok", "warning", "missing", "invalid", "unknown"
 DNS_TIMEOUT = 4.0  # seconds per lookup at most, whatever MAIL_PROBE_TIMEOUT says
@@ -84,7 +85,9 @@ def check_spf_item(domain: str, provider: Provider | None, smtp_host: str, names
         return {
             **item,
             "status": MISSING,
-            "detail": "No SPF record: receiving servers cannot tell which servers may send for this domain.",
+            "detail": N_(
+                "No SPF record: receiving servers cannot tell which servers may send for this domain."
+            ),
             "advice": "Add this TXT record at the domain's DNS host."
             + ("" if wanted else " Ask your provider for the exact include; this one names the server."),
             "fix": _fix("TXT", domain, value),
@@ -136,7 +139,7 @@ def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
             "status": MISSING,
             "record": "",
             "policy": None,
-            "detail": "No DMARC record. Gmail and Yahoo require one from bulk senders.",
+            "detail": N_("No DMARC record. Gmail and Yahoo require one from bulk senders."),
             "advice": "Add this TXT record; p=none only asks for reports, so nothing is blocked. "
             "Create the reporting address, or change it to one you read.",
             "fix": start,
@@ -156,7 +159,7 @@ def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
             "status": WARNING,
             "record": record,
             "policy": policy,
-            "detail": "DMARC record present with p=none: receivers report but do not act on failures.",
+            "detail": N_("DMARC record present with p=none: receivers report but do not act on failures."),
             "advice": "This is enough to send. Once the reports show your mail passing, move to "
             "p=quarantine to protect the domain from spoofing.",
             "fix": None,
@@ -219,7 +222,7 @@ def check_dkim_item(domain: str, provider: Provider | None, signatures: list, co
         return {
             **item,
             "status": UNKNOWN,
-            "detail": "No known DKIM selector to look up for this provider.",
+            "detail": N_("No known DKIM selector to look up for this provider."),
             "advice": "DNS cannot list DKIM keys: we look up the provider's known selectors and the one "
             "named by the DKIM-Signature of the delivery test's message, when it carries one.",
         }
@@ -227,7 +230,7 @@ def check_dkim_item(domain: str, provider: Provider | None, signatures: list, co
         return {
             **item,
             "status": UNKNOWN,
-            "detail": "The DKIM lookups failed.",
+            "detail": N_("The DKIM lookups failed."),
             "advice": "Run the test again.",
         }
     first = checked[0]
@@ -265,7 +268,7 @@ def check_mx_item(domain: str, provider: Provider | None, config, timeout) -> di
     return {
         "status": MISSING,
         "hosts": [],
-        "detail": "No MX record: replies to this address cannot be delivered.",
+        "detail": N_("No MX record: replies to this address cannot be delivered."),
         "advice": "Add your provider's MX record so that replies reach this mailbox.",
         "fix": _fix("MX", domain, value or "your provider's mail server (priority and host name)"),
     }
@@ -318,7 +321,8 @@ def check_domain(
         thread.join(timeout * 12)
     for name in jobs:
         out.setdefault(
-            name, {"status": UNKNOWN, "detail": "The DNS checks took too long.", "advice": "", "fix": None}
+            name,
+            {"status": UNKNOWN, "detail": N_("The DNS checks took too long."), "advice": "", "fix": None},
         )
     return {name: out[name] for name in jobs}
 

@@ -17,6 +17,7 @@ import dns.resolver
 from . import errors
 from .errors import ProbeError
 from .steps import ProbeConfig
+from .words import N_
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -83,22 +84,22 @@ def normalize_host(host: str) -> str:
     """Lower-case, IDN to punycode, and check the shape; raises invalid_input."""
     text = (host or "").strip().rstrip(".").lower()
     if not text:
-        raise ProbeError(errors.INVALID_INPUT, "The server name is empty.")
+        raise ProbeError(errors.INVALID_INPUT, N_("The server name is empty."))
     if len(text) > 253:
-        raise ProbeError(errors.INVALID_INPUT, "The server name is too long.")
+        raise ProbeError(errors.INVALID_INPUT, N_("The server name is too long."))
     if parse_ip(text) is not None:
         return text
     try:
         ascii_name = text.encode("idna").decode("ascii")
     except UnicodeError:
         raise ProbeError(
-            errors.INVALID_INPUT, "The server name contains characters that are not allowed."
+            errors.INVALID_INPUT, N_("The server name contains characters that are not allowed.")
         ) from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise ProbeError(
             errors.INVALID_INPUT,
-            "The server name is not a valid host name (letters, digits, dots and hyphens).",
+            N_("The server name is not a valid host name (letters, digits, dots and hyphens)."),
         )
     return ascii_name
 

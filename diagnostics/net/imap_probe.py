@@ -12,6 +12,7 @@ from .sent_create import create_sent
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
+from .words import N_
 
 # Gmail's pre-SPECIAL-USE way of flagging folders; imaplib refuses unknown commands.
 imaplib.Commands.setdefault("XLIST", ("AUTH", "SELECTED"))
@@ -47,7 +48,7 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if self.bytes_read > MAX_BYTES or self.lines_read > MAX_LINES:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                "The server sent far more data than this conversation needs.",
+                N_("The server sent far more data than this conversation needs."),
                 reason="flood",
             )
 
@@ -67,7 +68,7 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if len(line) > MAX_LINE:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                "The server sent a line far longer than IMAP needs.",
+                N_("The server sent a line far longer than IMAP needs."),
                 reason="line_too_long",
             )
         return line
@@ -110,7 +111,7 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
             }
         raise ProbeError(
             errors.IMAP_AUTH,
-            "The server refuses passwords on an unencrypted connection (LOGINDISABLED).",
+            N_("The server refuses passwords on an unencrypted connection (LOGINDISABLED)."),
             reason="logindisabled",
             suggestion=suggestion,
         )
@@ -132,7 +133,7 @@ def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bear
     if mechanism is None:
         raise ProbeError(
             errors.IMAP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER).",
+            N_("The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER)."),
             reason=sasl.OAUTH_NOT_OFFERED,
         )
 
@@ -229,7 +230,9 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) ->
         rec.begin("starttls")
         if "STARTTLS" not in client.capabilities:
             raise ProbeError(
-                errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
+                errors.SSL,
+                N_("The server does not offer STARTTLS on this port."),
+                reason="starttls_not_offered",
             )
         client.starttls(ssl_context=client.context)
         rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")

@@ -27,6 +27,7 @@ from .smtp_probe import _close as close_smtp
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transcript import Transcript
 from .transport import ServerSettings
+from .words import N_
 
 PROTOCOL = "delivery"
 DELIVERED, DELIVERED_TO_SPAM, NOT_DELIVERED, FAILED, SKIPPED = (
@@ -123,13 +124,13 @@ def sender_refusal(exc: smtplib.SMTPException) -> ProbeError | None:
     if sender:
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server refused this address as the sender of the test message.",
+            N_("The SMTP server refused this address as the sender of the test message."),
             server_reply=reply,
             reason=SENDER_REJECTED,
         )
     return ProbeError(
         errors.SMTP_FATAL,
-        "The SMTP server accepted the login but refused the test message.",
+        N_("The SMTP server accepted the login but refused the test message."),
         server_reply=reply,
         reason="message_rejected",
     )

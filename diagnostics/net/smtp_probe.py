@@ -9,6 +9,7 @@ from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .steps import Deadline, ProbeConfig, StepRecorder
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
+from .words import N_
 
 MAX_REPLY_LINES = 200
 MAX_LINE = 8192
@@ -52,7 +53,7 @@ class GuardedSMTP(GuardedClient, smtplib.SMTP):
                 self.close()
                 raise ProbeError(
                     errors.SMTP_FATAL,
-                    "The server sent a reply line far longer than SMTP allows.",
+                    N_("The server sent a reply line far longer than SMTP allows."),
                     reason="line_too_long",
                 )
             lines.append(line[4:].strip(b" \t\r\n"))
@@ -65,7 +66,7 @@ class GuardedSMTP(GuardedClient, smtplib.SMTP):
             if len(lines) >= MAX_REPLY_LINES:
                 self.close()
                 raise ProbeError(
-                    errors.SMTP_FATAL, "The server sent an endless multi-line reply.", reason="flood"
+                    errors.SMTP_FATAL, N_("The server sent an endless multi-line reply."), reason="flood"
                 )
 
     def auth(self, mechanism, authobject, *, initial_response_ok=True):
@@ -108,7 +109,7 @@ def _starttls(client: GuardedSMTP) -> None:
     client.rec.begin("starttls")
     if not client.has_extn("starttls"):
         raise ProbeError(
-            errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
+            errors.SSL, N_("The server does not offer STARTTLS on this port."), reason="starttls_not_offered"
         )
     client.starttls(context=client.context)
     client.rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")
@@ -134,7 +135,7 @@ def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer
     if mechanism is None:
         raise ProbeError(
             errors.SMTP_AUTH,
-            "The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here.",
+            N_("The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here."),
             reason=sasl.OAUTH_NOT_OFFERED,
         )
 
@@ -174,7 +175,7 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
             }
         raise ProbeError(
             errors.SMTP_AUTH,
-            "The server does not offer AUTH here, so it cannot check a password.",
+            N_("The server does not offer AUTH here, so it cannot check a password."),
             reason="auth_not_offered",
             suggestion=suggestion,
         )

@@ -9,6 +9,7 @@ from . import errors, guard
 from .autodetect import dnsq
 from .errors import ProbeError
 from .steps import ProbeConfig
+from .words import N_
 
 OK, WRONG, MISSING, PROXIED, UNKNOWN, UNCONFIGURED = (
     "ok",
@@ -30,7 +31,7 @@ def normalize(host: str) -> str:
     text = text.split("/", 1)[0]
     name = guard.normalize_host(text)
     if guard.parse_ip(name) is not None or "." not in name:
-        raise ProbeError(errors.INVALID_INPUT, "Enter a host name such as track.example.com.")
+        raise ProbeError(errors.INVALID_INPUT, N_("Enter a host name such as track.example.com."))
     return name
 
 
@@ -50,7 +51,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
         return {
             **out,
             "status": UNCONFIGURED,
-            "detail": "Custom tracking domains are not set up on this installation (TRACKING_CNAME_TARGET).",
+            "detail": N_(
+                "Custom tracking domains are not set up on this installation (TRACKING_CNAME_TARGET)."
+            ),
         }
     fix = {"type": "CNAME", "name": host, "value": f"{target}."}
     timeout = max(0.5, min(config.timeout, 4.0))
