@@ -38,14 +38,15 @@ def _classify_ssl(exc: ssl.SSLError, step: str | None) -> ProbeError:
         code = getattr(exc, "verify_code", None)
         message = getattr(exc, "verify_message", "") or str(exc)
         if code == 10:
-            reason, detail = "cert_expired", "The server's certificate has expired."
+            reason, detail = "cert_expired", N_("The server's certificate has expired. ({message})")
         elif code == 62 or "mismatch" in message.lower():
             reason = "hostname_mismatch"
-            detail = "The server's certificate is for a different host name."
+            detail = N_("The server's certificate is for a different host name. ({message})")
         else:
             reason = "cert_untrusted"
-            detail = "The server's certificate is not signed by an authority we trust."
-        return ProbeError(errors.SSL, f"{detail} ({message})", reason=reason)
+            detail = N_("The server's certificate is not signed by an authority we trust. ({message})")
+        # The library's own words (in the brackets) stay as they are.
+        return ProbeError(errors.SSL, detail.format(message=message), reason=reason)
     text = str(exc)
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text.lower():
         return ProbeError(
@@ -65,13 +66,15 @@ def _classify_ssl(exc: ssl.SSLError, step: str | None) -> ProbeError:
             ),
             reason="protocol_too_old",
         )
-    return ProbeError(errors.SSL, f"The TLS handshake failed: {short(text, 200)}", reason="handshake")
+    return ProbeError(
+        errors.SSL, N_("The TLS handshake failed: {error}").format(error=short(text, 200)), reason="handshake"
+    )
 
 
 def _unknown(exc: BaseException) -> ProbeError:
     return ProbeError(
         errors.UNKNOWN,
-        f"Something unexpected happened: {short(f'{type(exc).__name__}: {exc}', 200)}",
+        N_("Something unexpected happened: {error}").format(error=short(f"{type(exc).__name__}: {exc}", 200)),
         reason="unexpected",
     )
 
@@ -140,8 +143,9 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         temporary = 400 <= exc.smtp_code < 500
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server turned the session down in its greeting"
-            + (" for now (a temporary refusal)." if temporary else "."),
+            N_("The SMTP server turned the session down in its greeting for now (a temporary refusal).")
+            if temporary
+            else N_("The SMTP server turned the session down in its greeting."),
             server_reply=_smtp_reply(exc),
             reason="greeting_temporary" if temporary else "greeting_rejected",
         )
@@ -239,8 +243,10 @@ def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: 
     if deadline_hit:
         return ProbeError(
             errors.TIMEOUT,
-            f"The {protocol.upper()} test did not finish within the time allowed; the server "
-            "was answering too slowly.",
+            N_(
+                "The {protocol} test did not finish within the time allowed; the server was answering "
+                "too slowly."
+            ).format(protocol=protocol.upper()),
             reason="deadline",
         )
     if isinstance(exc, ssl.SSLError):

@@ -61,7 +61,9 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
             if other:
                 raise ProbeError(
                     errors.IMAP_NO_RESPONSE,
-                    f"This port answers with {other.upper()}, not IMAP: the port number is probably wrong.",
+                    N_(
+                        "This port answers with {protocol}, not IMAP: the port number is probably wrong."
+                    ).format(protocol=other.upper()),
                     server_reply=short(line.decode("utf-8", "replace")),
                     reason=f"wrong_protocol_{other}",
                 )
@@ -77,7 +79,7 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if size > MAX_LITERAL:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                f"The server announced a {size}-byte literal.",
+                N_("The server announced a {size}-byte literal.").format(size=size),
                 reason="literal_too_big",
             )
         data = self.file.read(size)
@@ -107,7 +109,9 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
         if client.server.security == NONE and "STARTTLS" in client.capabilities:
             suggestion = {
                 "imap_security": STARTTLS,
-                "message": f"Port {client.server.port} accepts passwords only after STARTTLS: use STARTTLS.",
+                "message": N_("Port {port} accepts passwords only after STARTTLS: use STARTTLS.").format(
+                    port=client.server.port
+                ),
             }
         raise ProbeError(
             errors.IMAP_AUTH,
@@ -183,13 +187,14 @@ def _login(client: GuardedIMAP4, server: ServerSettings, password) -> str:
             raise first from None
         raise ProbeError(
             errors.IMAP_AUTH,
-            f"The server accepts this password with the username {server.alt_username}, "
-            f"not {server.username}.",
+            N_("The server accepts this password with the username {username}, not {typed}.").format(
+                username=server.alt_username, typed=server.username
+            ),
             server_reply=short(reply, 300),
             reason="username_form",
             suggestion={
                 "imap_username": server.alt_username,
-                "message": f"Log in to IMAP as {server.alt_username}.",
+                "message": N_("Log in to IMAP as {username}.").format(username=server.alt_username),
             },
         ) from None
 
@@ -217,7 +222,7 @@ def _parse_bounded(data: list) -> list[Folder]:
     if lines > MAX_FOLDERS:
         raise ProbeError(
             errors.IMAP_NO_RESPONSE,
-            f"The server listed {lines} folders, far more than any real mailbox has.",
+            N_("The server listed {count} folders, far more than any real mailbox has.").format(count=lines),
             reason="too_many_folders",
         )
     return parse_list(data)
@@ -240,7 +245,11 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, password) ->
         rec.ok(describe_tls(client.sock))
 
     rec.begin("login")
-    rec.ok(f"{_login(client, server, password)} accepted")
+    command = _login(client, server, password)
+    if command.endswith(sasl.RENEWED):
+        rec.ok(N_("{command} (token renewed) accepted").format(command=command.removesuffix(sasl.RENEWED)))
+    else:
+        rec.ok(N_("{command} accepted").format(command=command))
 
 
 def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str, seen=None, create=False):
@@ -248,7 +257,7 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str,
     secure_and_log_in(client, server, password)
     rec.begin("list")
     folders = list_folders(client)
-    rec.ok(f"{len(folders)} folders")
+    rec.ok(N_("{count} folders").format(count=len(folders)))
 
     rec.begin("sent_folder")
     usable = [f for f in folders if f.selectable]
@@ -263,15 +272,24 @@ def _run(client: GuardedIMAP4, server: ServerSettings, password, preferred: str,
             raise
         usable.append(sent)
     if sent is None:
-        names = ", ".join(f.name for f in usable[:20])
+        names = ", ".join(f.name for f in usable[:20])  # the server's names, never translated
         error = ProbeError(
             errors.NO_SENT_FOLDER,
-            f"No folder is marked as Sent or has a known Sent name. Folders: {names or 'none'}",
+            N_("No folder is marked as Sent or has a known Sent name. Folders: {folders}").format(
+                folders=names
+            )
+            if names
+            else N_("No folder is marked as Sent or has a known Sent name. Folders: none"),
             reason="not_found",
         )
         error.folders = [f.name for f in usable]
         raise error
-    rec.ok(sent.name + (" (your choice)" if chosen else " (created)" if created else ""))
+    if chosen:
+        rec.ok(N_("{folder} (your choice)").format(folder=sent.name))
+    elif created:
+        rec.ok(N_("{folder} (created)").format(folder=sent.name))
+    else:
+        rec.ok(sent.name)
     if seen is not None:
         seen.update(capabilities.read_imap(client))
     return sent, usable

@@ -97,7 +97,9 @@ def _greeting(client: GuardedSMTP, server: ServerSettings) -> None:
         if other:
             raise ProbeError(
                 errors.SMTP_FATAL,
-                f"This port answers with {other.upper()}, not SMTP: the port number is probably wrong.",
+                N_("This port answers with {protocol}, not SMTP: the port number is probably wrong.").format(
+                    protocol=other.upper()
+                ),
                 server_reply=client.first_line.decode("utf-8", "replace").strip(),
                 reason=f"wrong_protocol_{other}",
             )
@@ -125,9 +127,9 @@ def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
         if name in mechanisms:
             method = client.auth_plain if name == "PLAIN" else client.auth_login
             client.auth(name, method, initial_response_ok=True)
-            return f"AUTH {name} accepted"
+            return N_("{command} accepted").format(command=f"AUTH {name}")
     client.login(username, password)
-    return "login accepted"
+    return N_("login accepted")
 
 
 def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer) -> str:
@@ -160,7 +162,9 @@ def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer
         return True, "", None
 
     remark = sasl.log_in("smtp", attempt, bearer, server.username, client.rec.transcript.note)
-    return f"AUTH {mechanism} accepted{remark}"
+    if remark == sasl.RENEWED:
+        return N_("{command} accepted (token renewed)").format(command=f"AUTH {mechanism}")
+    return N_("{command} accepted").format(command=f"AUTH {mechanism}")
 
 
 def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
@@ -171,7 +175,9 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
         if server.security == NONE and client.has_extn("starttls"):
             suggestion = {
                 "smtp_security": STARTTLS,
-                "message": f"Port {server.port} offers AUTH only after STARTTLS: use STARTTLS.",
+                "message": N_("Port {port} offers AUTH only after STARTTLS: use STARTTLS.").format(
+                    port=server.port
+                ),
             }
         raise ProbeError(
             errors.SMTP_AUTH,
@@ -199,12 +205,14 @@ def _auth(client: GuardedSMTP, server: ServerSettings, password) -> None:
             raise first from None
         raise ProbeError(
             errors.SMTP_AUTH,
-            f"The server accepts this password with the username {alternative}, not {server.username}.",
+            N_("The server accepts this password with the username {username}, not {typed}.").format(
+                username=alternative, typed=server.username
+            ),
             server_reply=f"{first.smtp_code} {first.smtp_error.decode('utf-8', 'replace')}",
             reason="username_form",
             suggestion={
                 "smtp_username": alternative,
-                "message": f"Log in to SMTP as {alternative}.",
+                "message": N_("Log in to SMTP as {username}.").format(username=alternative),
             },
         ) from None
 
