@@ -36,11 +36,11 @@ def normalize(host: str) -> str:
 
 
 def _https(host: str, target: str) -> str:
-    return (
-        f"Tracking links use https://{host}/. Browsers need a TLS certificate for {host} on the "
-        f"tracking server ({target}): the deployment obtains it (for example from Let's Encrypt once "
+    return N_(
+        "Tracking links use https://{host}/. Browsers need a TLS certificate for {host} on the "
+        "tracking server ({target}): the deployment obtains it (for example from Let's Encrypt once "
         "this CNAME resolves). Until then links fall back to the default tracking host."
-    )
+    ).format(host=host, target=target)
 
 
 def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
@@ -76,7 +76,7 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                     "status": OK,
                     "found": seen[0],
                     "https": _https(host, target),
-                    "detail": f"{host} points at {target}.",
+                    "detail": N_("{host} points at {target}.").format(host=host, target=target),
                 }
         if seen:
             return {
@@ -84,7 +84,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                 "status": WRONG,
                 "found": seen[0],
                 "fix": fix,
-                "detail": f"{host} points at {seen[0]}, not at {target}. Change the CNAME's value.",
+                "detail": N_("{host} points at {found}, not at {target}. Change the CNAME's value.").format(
+                    host=host, found=seen[0], target=target
+                ),
             }
         addresses = dnsq.query(host, "A", config, timeout)
     except dnsq.DNSFailure as exc:
@@ -93,7 +95,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                 **out,
                 "status": MISSING,
                 "fix": fix,
-                "detail": f"{host} does not exist yet. Create this CNAME record at your DNS host.",
+                "detail": N_("{host} does not exist yet. Create this CNAME record at your DNS host.").format(
+                    host=host
+                ),
             }
         return {**out, "status": UNKNOWN, "detail": exc.detail, "fix": fix}
     if addresses:
@@ -102,12 +106,14 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
             "status": PROXIED,
             "fix": fix,
             "found": ", ".join(str(a) for a in addresses[:3]),
-            "detail": f"{host} answers with addresses, not a CNAME: a proxied or flattened record "
-            "cannot be confirmed. Turn proxying off for it (DNS only) or use the CNAME below.",
+            "detail": N_(
+                "{host} answers with addresses, not a CNAME: a proxied or flattened record "
+                "cannot be confirmed. Turn proxying off for it (DNS only) or use the CNAME below."
+            ).format(host=host),
         }
     return {
         **out,
         "status": MISSING,
         "fix": fix,
-        "detail": f"{host} has no CNAME record. Create this record at your DNS host.",
+        "detail": N_("{host} has no CNAME record. Create this record at your DNS host.").format(host=host),
     }
