@@ -16,6 +16,7 @@ from .redaction import Redactor
 from .smtp_probe import probe_smtp
 from .steps import ProbeConfig, Step, StepRecorder
 from .transport import ServerSettings
+from .words import N_
 
 CONNECTED, FAILED = "connected", "failed"
 
@@ -53,7 +54,9 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
             ErrorReport(
                 errors.SSO_REQUIRED,
                 "policy",
-                f"{provider.name} mailboxes must be connected with Sign in with {label}.",
+                N_("{provider} mailboxes must be connected with Sign in with {label}.").format(
+                    provider=provider.name, label=label
+                ),
                 reason=f"sso_{provider.sso}",
             )
         ]
@@ -62,7 +65,10 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
             ErrorReport(
                 errors.PROVIDER_UNSUPPORTED,
                 "policy",
-                " ".join(provider.notes) or f"{provider.name} cannot be connected.",
+                # An unsupported provider's one note says why (a sentence of its own).
+                provider.notes[0]
+                if provider.notes
+                else N_("{provider} cannot be connected.").format(provider=provider.name),
             )
         ]
     return []
@@ -75,7 +81,7 @@ def _at_microsoft(error: ProbeError, host: str, password) -> None:
     reason = replies.at_microsoft(error.reason, "imap", not isinstance(password, sasl.Bearer))
     if reason != error.reason:
         error.reason = reason
-        error.detail = (
+        error.detail = N_(
             "Microsoft's IMAP server refused the password. Microsoft no longer lets mail apps sign in "
             "to Outlook.com and Microsoft 365 mailboxes with a password over IMAP, whatever the password."
         )
