@@ -261,7 +261,12 @@ class _Session:
         result.appended = appended is not None
         if appended is not None:
             self.found.setdefault(sent.raw, []).append(appended)
-        rec.ok(N_("no copy in {folder}: we must file one; APPEND to {folder} works").format(folder=sent.name))
+        rec.ok(
+            N_("no copy in {folder}: we must file one; APPEND to {target} works").format(
+                folder=sent.name,
+                target=sent.name,  # a field appears once: say() matches it back
+            )
+        )
 
     def _in_folder(self, folder) -> int | None:
         mailsearch.select(self.client, folder.raw, readonly=True)

@@ -37,10 +37,10 @@ def normalize(host: str) -> str:
 
 def _https(host: str, target: str) -> str:
     return N_(
-        "Tracking links use https://{host}/. Browsers need a TLS certificate for {host} on the "
+        "Tracking links use https://{host}/. Browsers need a TLS certificate for {name} on the "
         "tracking server ({target}): the deployment obtains it (for example from Let's Encrypt once "
         "this CNAME resolves). Until then links fall back to the default tracking host."
-    ).format(host=host, target=target)
+    ).format(host=host, name=host, target=target)  # a field appears once: say() matches it back
 
 
 def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
