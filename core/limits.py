@@ -21,6 +21,7 @@ from core import counters
 class Refusal:
     message: str
     retry_at: float  # epoch seconds
+    paused: bool = False  # the wrong-password pause, not a rate limit
 
     def retry_in_minutes(self) -> int:
         return max(1, int((self.retry_at - time.time() + 59) // 60))
@@ -92,6 +93,7 @@ def auth_paused(mailbox) -> Refusal | None:
                 )
                 % words,
                 ends,
+                paused=True,
             )
     return None
 
@@ -100,14 +102,34 @@ def check_and_count(mailbox, per_user: bool = True) -> Refusal | None:
     """Count one test against the per-user (unless the caller caps it), per-host and
     per-login limits."""
     window = settings.MAIL_TEST_RATE_WINDOW
+    # Whole sentences, so that each translates as one.
     checks = (
-        [(("user", str(mailbox.user_id)), settings.MAIL_TEST_RATE_PER_USER, "your account")]
+        [
+            (
+                ("user", str(mailbox.user_id)),
+                settings.MAIL_TEST_RATE_PER_USER,
+                _("Too many connection tests for your account in a short time"),
+            )
+        ]
         if per_user
         else []
     )
     for host, username in _targets(mailbox):
-        checks.append((("host", host), settings.MAIL_TEST_RATE_PER_HOST, f"the server {host}"))
-        checks.append((("login", host, username), settings.MAIL_TEST_RATE_PER_LOGIN, f"{username} at {host}"))
+        checks.append(
+            (
+                ("host", host),
+                settings.MAIL_TEST_RATE_PER_HOST,
+                _("Too many connection tests for the server %(host)s in a short time") % {"host": host},
+            )
+        )
+        checks.append(
+            (
+                ("login", host, username),
+                settings.MAIL_TEST_RATE_PER_LOGIN,
+                _("Too many connection tests for %(login)s at %(host)s in a short time")
+                % {"login": username, "host": host},
+            )
+        )
     # SMTP and IMAP often share a host and a username: count each limit once per test.
     unique = {_key(*parts): (limit, what) for parts, limit, what in checks}
     # Look first, so that a refused test costs the other limits nothing; then count, and
@@ -115,13 +137,13 @@ def check_and_count(mailbox, per_user: bool = True) -> Refusal | None:
     counts = counters.count_many(list(unique), window)
     for key, (limit, what) in unique.items():
         if counts[key] >= limit:
-            return Refusal(f"Too many connection tests for {what} in a short time", window_end(window))
+            return Refusal(what, window_end(window))
     # In key order: start_test counts inside its transaction, and two tests counting the
     # same hosts in opposite orders would deadlock on the counters' row locks.
     for key in sorted(unique):
         limit, what = unique[key]
         if counters.hit(key, window) > limit:
-            return Refusal(f"Too many connection tests for {what} in a short time", window_end(window))
+            return Refusal(what, window_end(window))
     return None
 
 

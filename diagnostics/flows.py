@@ -6,6 +6,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
@@ -103,9 +104,18 @@ def _refuse(test: ConnectionTest, refusal: limits.Refusal) -> Finished:
         errors.RATE_LIMITED,
         "limits",
         # The zone is named: the reader may be elsewhere than the server.
-        f"{refusal.message}. Try again after {limits.local_time(refusal.retry_at)} "
-        f"(in about {refusal.retry_in_minutes()} minutes).",
-        reason="auth_paused" if "paused" in refusal.message else "rate_limited",
+        ngettext(
+            "%(refusal)s. Try again after %(until)s (in about %(minutes)s minute).",
+            "%(refusal)s. Try again after %(until)s (in about %(minutes)s minutes).",
+            refusal.retry_in_minutes(),
+        )
+        % {
+            "refusal": refusal.message,
+            "until": limits.local_time(refusal.retry_at),
+            "minutes": refusal.retry_in_minutes(),
+        },
+        # Not from the words: they are in the reader's language.
+        reason="auth_paused" if refusal.paused else "rate_limited",
     )
     return _finish(test, ConnectionTest.Status.FAILED, "", [report], touch_mailbox=False)
 
@@ -246,7 +256,8 @@ def execute_test(test_id: int) -> Finished | None:
         report = ErrorReport(
             errors.UNKNOWN,
             "config",
-            "The saved password could not be decrypted. Enter the password again and retry.",
+            # Stored in English; pages translate it (languages.words.say).
+            gettext_noop("The saved password could not be decrypted. Enter the password again and retry."),
             reason="decryption_failed",
         )
         return _finish(test, ConnectionTest.Status.FAILED, "", [report])
@@ -343,7 +354,8 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
             report.detail = f"{report.detail} {warning}"
 
 
-REAPED = (
+# Stored in English; pages translate it (languages.words.say).
+REAPED = gettext_noop(
     "The test did not finish in time: the worker stopped or the task queue was unavailable. "
     "Run the test again."
 )

@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from .net import errors
@@ -37,10 +37,10 @@ class ConnectionTest(models.Model):
     """One run of the SMTP+IMAP test for a mailbox, with its steps and errors."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Testing"
-        CONNECTED = "connected", "Connected"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Testing")
+        CONNECTED = "connected", _("Connected")
+        FAILED = "failed", _("Failed")
 
     FINAL = (Status.CONNECTED, Status.FAILED)
     UNDER_WAY = (Status.QUEUED, Status.RUNNING)
@@ -101,11 +101,11 @@ class ConnectionTest(models.Model):
 
     # Shown for a test past its deadline that no worker finished. Computed when the
     # page is read, so no page waits on the reaper (which needs a worker too).
-    NO_WORKER = (
+    NO_WORKER = gettext_noop(
         "No worker finished this test in time. The test workers may be down; run the test again later."
     )
     # Shown while the outbox holds the test: the broker is the cause, not the workers.
-    WAITING_FOR_QUEUE = (
+    WAITING_FOR_QUEUE = gettext_noop(
         "Waiting for the queue: the task broker cannot be reached right now. The test will "
         "start by itself as soon as it is back; you can leave this page."
     )
@@ -204,9 +204,9 @@ class MailboxVerification(models.Model):
     files sent mail in Sent itself or we must APPEND a copy, and the tracking domain."""
 
     class SentFiling(models.TextChoices):
-        AUTOMATIC = "automatic", "The provider files a copy in Sent"
-        NEEDS_APPEND = "needs_append", "We must file a copy in Sent (IMAP APPEND)"
-        UNKNOWN = "unknown", "Not known yet"
+        AUTOMATIC = "automatic", _("The provider files a copy in Sent")
+        NEEDS_APPEND = "needs_append", _("We must file a copy in Sent (IMAP APPEND)")
+        UNKNOWN = "unknown", _("Not known yet")
 
     mailbox = models.OneToOneField("accounts.Mailbox", on_delete=models.CASCADE, related_name="verification")
     sent_filing = models.CharField(max_length=12, choices=SentFiling, default=SentFiling.UNKNOWN)

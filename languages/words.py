@@ -12,19 +12,20 @@ import re
 from functools import cache
 
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # Importing the modules that hold the words registers their templates (N_).
 from diagnostics.net import errors, provider_help, reasons  # noqa: F401
-from diagnostics.net.words import TEMPLATES
+from diagnostics.net.words import templates
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
 @cache
 def _patterns(count: int) -> tuple[tuple[re.Pattern, str], ...]:
+    """The templates as patterns; `count` (how many are known: they only grow) keys the cache."""
     found = []
-    for template in sorted(TEMPLATES, key=len, reverse=True):
+    for template in sorted(templates(), key=len, reverse=True):
         pattern, last = [], 0
         for field in _FIELD.finditer(template):
             pattern.append(re.escape(template[last : field.start()]))
@@ -37,12 +38,12 @@ def _patterns(count: int) -> tuple[tuple[re.Pattern, str], ...]:
 
 def say(text: str) -> str:
     """`text` (English words from the network core) in the active language."""
-    if not text:
-        return text
+    if not text or (get_language() or "en").startswith("en"):
+        return text  # the words are English already
     translated = gettext(text)
     if translated != text or "{" in text:
         return translated
-    for pattern, template in _patterns(len(TEMPLATES)):  # anew when more are marked
+    for pattern, template in _patterns(len(templates())):  # anew when more are marked
         match = pattern.fullmatch(text)
         if match is not None:
             return gettext(template).format(**match.groupdict())

@@ -10,6 +10,7 @@ import contextlib
 import re
 
 from .steps import short
+from .words import N_
 
 # How often a mailbox without IDLE is checked for replies, by what it offers.
 POLL_MINUTES_CONDSTORE = 2  # one cheap STATUS/CHANGEDSINCE per check
@@ -73,12 +74,14 @@ def _smtp_value(features: list[str], name: str) -> str | None:
 def reply_detection(imap: list[str]) -> dict:
     """How quickly the product can notice a reply in this mailbox."""
     if _has(imap, "IDLE"):
-        return {"mode": "idle", "verdict": "Replies detected within seconds (IDLE)."}
+        return {"mode": "idle", "verdict": N_("Replies detected within seconds (IDLE).")}
     minutes = POLL_MINUTES_CONDSTORE if _has(imap, "CONDSTORE") else POLL_MINUTES_PLAIN
     return {
         "mode": "poll",
         "minutes": minutes,
-        "verdict": f"Checked every {minutes} minutes (the server does not offer IDLE push).",
+        "verdict": N_("Checked every {minutes} minutes (the server does not offer IDLE push).").format(
+            minutes=minutes
+        ),
     }
 
 

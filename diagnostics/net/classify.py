@@ -13,6 +13,7 @@ import ssl
 from . import errors, replies
 from .errors import ProbeError
 from .steps import short
+from .words import N_
 
 _PROTOCOL_TOO_OLD = (
     "UNSUPPORTED_PROTOCOL",
@@ -37,35 +38,43 @@ def _classify_ssl(exc: ssl.SSLError, step: str | None) -> ProbeError:
         code = getattr(exc, "verify_code", None)
         message = getattr(exc, "verify_message", "") or str(exc)
         if code == 10:
-            reason, detail = "cert_expired", "The server's certificate has expired."
+            reason, detail = "cert_expired", N_("The server's certificate has expired. ({message})")
         elif code == 62 or "mismatch" in message.lower():
             reason = "hostname_mismatch"
-            detail = "The server's certificate is for a different host name."
+            detail = N_("The server's certificate is for a different host name. ({message})")
         else:
             reason = "cert_untrusted"
-            detail = "The server's certificate is not signed by an authority we trust."
-        return ProbeError(errors.SSL, f"{detail} ({message})", reason=reason)
+            detail = N_("The server's certificate is not signed by an authority we trust. ({message})")
+        # The library's own words (in the brackets) stay as they are.
+        return ProbeError(errors.SSL, detail.format(message=message), reason=reason)
     text = str(exc)
     if "WRONG_VERSION_NUMBER" in text or "record layer failure" in text.lower():
         return ProbeError(
             errors.SSL,
-            "The server did not answer our TLS handshake with TLS: this port expects STARTTLS "
-            "(or no encryption) rather than SSL.",
+            N_(
+                "The server did not answer our TLS handshake with TLS: this port expects STARTTLS "
+                "(or no encryption) rather than SSL."
+            ),
             reason="wrong_mode",
         )
     if any(marker in text for marker in _PROTOCOL_TOO_OLD):
         return ProbeError(
             errors.SSL,
-            "The server only offers TLS versions or ciphers that are too old to be safe (we need TLS 1.2+).",
+            N_(
+                "The server only offers TLS versions or ciphers that are too old to be safe "
+                "(we need TLS 1.2+)."
+            ),
             reason="protocol_too_old",
         )
-    return ProbeError(errors.SSL, f"The TLS handshake failed: {short(text, 200)}", reason="handshake")
+    return ProbeError(
+        errors.SSL, N_("The TLS handshake failed: {error}").format(error=short(text, 200)), reason="handshake"
+    )
 
 
 def _unknown(exc: BaseException) -> ProbeError:
     return ProbeError(
         errors.UNKNOWN,
-        f"Something unexpected happened: {short(f'{type(exc).__name__}: {exc}', 200)}",
+        N_("Something unexpected happened: {error}").format(error=short(f"{type(exc).__name__}: {exc}", 200)),
         reason="unexpected",
     )
 
@@ -74,38 +83,42 @@ def _classify_timeout(protocol: str, step: str | None) -> ProbeError:
     if step == "connect":
         return ProbeError(
             errors.TIMEOUT,
-            "The connection attempt got no answer at all: a firewall may be silently dropping it, "
-            "or the port is wrong.",
+            N_(
+                "The connection attempt got no answer at all: a firewall may be silently dropping it, "
+                "or the port is wrong."
+            ),
             reason="connect_timeout",
         )
     if protocol == "imap" and step not in _BEFORE_SESSION:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server stopped answering: no tagged reply came back in time.",
+            N_("The IMAP server stopped answering: no tagged reply came back in time."),
             reason="no_tagged_reply",
         )
     if step == "greeting":
         return ProbeError(
             errors.TIMEOUT,
-            "The server accepted the connection but never sent its greeting.",
+            N_("The server accepted the connection but never sent its greeting."),
             reason="no_greeting",
         )
-    return ProbeError(errors.TIMEOUT, "The server stopped answering.", reason="no_reply")
+    return ProbeError(errors.TIMEOUT, N_("The server stopped answering."), reason="no_reply")
 
 
 def _classify_os(exc: OSError, protocol: str, step: str | None) -> ProbeError | None:
     if isinstance(exc, ConnectionRefusedError):
         return ProbeError(
             errors.CONNECTION_REFUSED,
-            "The server refused the connection on this port: nothing listens there, or a "
-            "firewall rejects it.",
+            N_(
+                "The server refused the connection on this port: nothing listens there, or a "
+                "firewall rejects it."
+            ),
             reason="refused",
         )
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return _classify_timeout(protocol, step)
     if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return ProbeError(
-            errors.HOST_UNREACHABLE, "There is no network route to this server.", reason="no_route"
+            errors.HOST_UNREACHABLE, N_("There is no network route to this server."), reason="no_route"
         )
     if exc.errno in (errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED):
         return None  # protocol-specific: the server hung up on us
@@ -122,7 +135,7 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         verdict = replies.smtp_auth_verdict(reply)
         return ProbeError(
             verdict.code,
-            "The SMTP server refused to log in with these credentials.",
+            N_("The SMTP server refused to log in with these credentials."),
             server_reply=reply,
             reason=verdict.reason,
         )
@@ -130,15 +143,16 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         temporary = 400 <= exc.smtp_code < 500
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server turned the session down in its greeting"
-            + (" for now (a temporary refusal)." if temporary else "."),
+            N_("The SMTP server turned the session down in its greeting for now (a temporary refusal).")
+            if temporary
+            else N_("The SMTP server turned the session down in its greeting."),
             server_reply=_smtp_reply(exc),
             reason="greeting_temporary" if temporary else "greeting_rejected",
         )
     if isinstance(exc, smtplib.SMTPHeloError):
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server refused our EHLO greeting.",
+            N_("The SMTP server refused our EHLO greeting."),
             server_reply=_smtp_reply(exc),
             reason="ehlo_refused",
         )
@@ -146,20 +160,20 @@ def _classify_smtp(exc: Exception, step: str | None) -> ProbeError:
         if step == "starttls":
             return ProbeError(
                 errors.SSL,
-                "The server advertised STARTTLS but refused to start it.",
+                N_("The server advertised STARTTLS but refused to start it."),
                 server_reply=_smtp_reply(exc),
                 reason="starttls_refused",
             )
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server answered with an error.",
+            N_("The SMTP server answered with an error."),
             server_reply=_smtp_reply(exc),
             reason="error_reply",
         )
     if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server closed the connection in the middle of the session.",
+            N_("The SMTP server closed the connection in the middle of the session."),
             reason="closed",
         )
     return ProbeError(errors.SMTP_FATAL, short(str(exc), 200), reason="protocol")
@@ -170,41 +184,41 @@ def _classify_imap(exc: Exception, step: str | None) -> ProbeError:
     if isinstance(exc, (imaplib.IMAP4.abort, ConnectionError)):
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server closed the connection or sent something that is not IMAP.",
+            N_("The IMAP server closed the connection or sent something that is not IMAP."),
             server_reply=reply,
             reason="closed" if ("EOF" in reply or isinstance(exc, ConnectionError)) else "garbage",
         )
     if "BYE" in reply.upper().split(" ", 2)[:2]:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server said goodbye (BYE) and hung up.",
+            N_("The IMAP server said goodbye (BYE) and hung up."),
             server_reply=reply,
             reason="bye",
         )
     if "command error: BAD" in reply:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The IMAP server called our standard command malformed (BAD).",
+            N_("The IMAP server called our standard command malformed (BAD)."),
             server_reply=reply,
             reason="bad_reply",
         )
     if "got more than" in reply:
         return ProbeError(
             errors.IMAP_NO_RESPONSE,
-            "The server sent a line far longer than IMAP needs.",
+            N_("The server sent a line far longer than IMAP needs."),
             reason="line_too_long",
         )
     if step == "login":
         verdict = replies.imap_auth_verdict(reply)
         return ProbeError(
             verdict.code,
-            "The IMAP server refused to log in with these credentials.",
+            N_("The IMAP server refused to log in with these credentials."),
             server_reply=reply,
             reason=verdict.reason,
         )
     return ProbeError(
         errors.IMAP_NO_RESPONSE,
-        "The IMAP server answered with an error.",
+        N_("The IMAP server answered with an error."),
         server_reply=reply,
         reason="error_reply",
     )
@@ -229,8 +243,10 @@ def classify(exc: BaseException, protocol: str, step: str | None, deadline_hit: 
     if deadline_hit:
         return ProbeError(
             errors.TIMEOUT,
-            f"The {protocol.upper()} test did not finish within the time allowed; the server "
-            "was answering too slowly.",
+            N_(
+                "The {protocol} test did not finish within the time allowed; the server was answering "
+                "too slowly."
+            ).format(protocol=protocol.upper()),
             reason="deadline",
         )
     if isinstance(exc, ssl.SSLError):

@@ -16,6 +16,7 @@ import threading
 from .autodetect import dnsq
 from .directory.model import Provider
 from .steps import ProbeConfig, short
+from .words import N_
 
 OK, WARNING, MISSING, INVALID, UNKNOWN = "ok", "warning", "missing", "invalid", "unknown"
 DNS_TIMEOUT = 4.0  # seconds per lookup at most, whatever MAIL_PROBE_TIMEOUT says
@@ -77,25 +78,33 @@ def check_spf_item(domain: str, provider: Provider | None, smtp_host: str, names
             return {
                 **item,
                 "status": UNKNOWN,
-                "detail": short(f"DNS lookup failed: {error}", 300),
-                "advice": "We could not read the domain's SPF record. Run the test again.",
+                "detail": N_("DNS lookup failed: {error}").format(error=short(error, 280)),
+                "advice": N_("We could not read the domain's SPF record. Run the test again."),
             }
         value = f"v=spf1 include:{wanted[0]} ~all" if wanted else f"v=spf1 a:{smtp_host} mx ~all"
         return {
             **item,
             "status": MISSING,
-            "detail": "No SPF record: receiving servers cannot tell which servers may send for this domain.",
-            "advice": "Add this TXT record at the domain's DNS host."
-            + ("" if wanted else " Ask your provider for the exact include; this one names the server."),
+            "detail": N_(
+                "No SPF record: receiving servers cannot tell which servers may send for this domain."
+            ),
+            "advice": N_("Add this TXT record at the domain's DNS host.")
+            if wanted
+            else N_(
+                "Add this TXT record at the domain's DNS host. Ask your provider for the exact include; "
+                "this one names the server."
+            ),
             "fix": _fix("TXT", domain, value),
         }
     if not result.get("valid"):
         return {
             **item,
             "status": INVALID,
-            "detail": short(f"The SPF record is not valid: {error}", 300),
-            "advice": "Receivers treat a broken SPF record as a failure (permerror). Correct it; the "
-            "error above names the problem (syntax, more than 10 DNS lookups, a loop...).",
+            "detail": N_("The SPF record is not valid: {error}").format(error=short(error, 270)),
+            "advice": N_(
+                "Receivers treat a broken SPF record as a failure (permerror). Correct it; the "
+                "error above names the problem (syntax, more than 10 DNS lookups, a loop...)."
+            ),
         }
     includes = sorted(_includes(result.get("parsed"), set()))
     item["includes"] = includes
@@ -104,15 +113,22 @@ def check_spf_item(domain: str, provider: Provider | None, smtp_host: str, names
         return {
             **item,
             "status": WARNING,
-            "detail": f"The SPF record does not include {wanted[0]}, so {provider.name} is not "
-            "authorized to send for this domain.",
-            "advice": "Replace the TXT record with this one (the same record, plus the provider's include).",
+            "detail": N_(
+                "The SPF record does not include {include}, so {provider} is not authorized to send "
+                "for this domain."
+            ).format(include=wanted[0], provider=provider.name),
+            "advice": N_(
+                "Replace the TXT record with this one (the same record, plus the provider's include)."
+            ),
             "fix": _fix("TXT", domain, _with_include(record, wanted[0])),
         }
-    detail = "SPF record present and valid"
     if wanted:
-        detail += f"; it includes {', '.join(h for h in wanted if h in includes)}"
-    return {**item, "detail": detail + ".", "advice": ""}
+        detail = N_("SPF record present and valid; it includes {includes}.").format(
+            includes=", ".join(h for h in wanted if h in includes)
+        )
+    else:
+        detail = N_("SPF record present and valid.")
+    return {**item, "detail": detail, "advice": ""}
 
 
 def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
@@ -129,16 +145,18 @@ def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
                 "record": "",
                 "policy": None,
                 "fix": None,
-                "detail": short(f"DNS lookup failed: {error}", 300),
-                "advice": "We could not read the DMARC record. Run the test again.",
+                "detail": N_("DNS lookup failed: {error}").format(error=short(error, 280)),
+                "advice": N_("We could not read the DMARC record. Run the test again."),
             }
         return {
             "status": MISSING,
             "record": "",
             "policy": None,
-            "detail": "No DMARC record. Gmail and Yahoo require one from bulk senders.",
-            "advice": "Add this TXT record; p=none only asks for reports, so nothing is blocked. "
-            "Create the reporting address, or change it to one you read.",
+            "detail": N_("No DMARC record. Gmail and Yahoo require one from bulk senders."),
+            "advice": N_(
+                "Add this TXT record; p=none only asks for reports, so nothing is blocked. "
+                "Create the reporting address, or change it to one you read."
+            ),
             "fix": start,
         }
     if not result.get("valid"):
@@ -146,8 +164,8 @@ def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
             "status": INVALID,
             "record": record,
             "policy": None,
-            "detail": short(f"The DMARC record is not valid: {error}", 300),
-            "advice": "Replace it with a valid record, for example this one.",
+            "detail": N_("The DMARC record is not valid: {error}").format(error=short(error, 270)),
+            "advice": N_("Replace it with a valid record, for example this one."),
             "fix": start,
         }
     policy = str(((result.get("tags") or {}).get("p") or {}).get("value") or "none")
@@ -156,16 +174,18 @@ def check_dmarc_item(domain: str, nameservers, timeout) -> dict:
             "status": WARNING,
             "record": record,
             "policy": policy,
-            "detail": "DMARC record present with p=none: receivers report but do not act on failures.",
-            "advice": "This is enough to send. Once the reports show your mail passing, move to "
-            "p=quarantine to protect the domain from spoofing.",
+            "detail": N_("DMARC record present with p=none: receivers report but do not act on failures."),
+            "advice": N_(
+                "This is enough to send. Once the reports show your mail passing, move to "
+                "p=quarantine to protect the domain from spoofing."
+            ),
             "fix": None,
         }
     return {
         "status": OK,
         "record": record,
         "policy": policy,
-        "detail": f"DMARC record present with p={policy}.",
+        "detail": N_("DMARC record present with p={policy}.").format(policy=policy),
         "advice": "",
         "fix": None,
     }
@@ -214,34 +234,40 @@ def check_dkim_item(domain: str, provider: Provider | None, signatures: list, co
     item = {"selectors": checked, "fix": None}
     if found:
         names = ", ".join(c["selector"] for c in found)
-        return {**item, "status": OK, "detail": f"DKIM key published for selector {names}.", "advice": ""}
+        detail = N_("DKIM key published for selector {selectors}.").format(selectors=names)
+        return {**item, "status": OK, "detail": detail, "advice": ""}
     if not selectors:
         return {
             **item,
             "status": UNKNOWN,
-            "detail": "No known DKIM selector to look up for this provider.",
-            "advice": "DNS cannot list DKIM keys: we look up the provider's known selectors and the one "
-            "named by the DKIM-Signature of the delivery test's message, when it carries one.",
+            "detail": N_("No known DKIM selector to look up for this provider."),
+            "advice": N_(
+                "DNS cannot list DKIM keys: we look up the provider's known selectors and the one "
+                "named by the DKIM-Signature of the delivery test's message, when it carries one."
+            ),
         }
     if failed == len(checked):
         return {
             **item,
             "status": UNKNOWN,
-            "detail": "The DKIM lookups failed.",
-            "advice": "Run the test again.",
+            "detail": N_("The DKIM lookups failed."),
+            "advice": N_("Run the test again."),
         }
     first = checked[0]
     return {
         **item,
         "status": MISSING,
-        "detail": f"No DKIM key at {', '.join(c['name'] for c in checked)}.",
-        "advice": "Switch DKIM signing on at your provider"
-        + (f" ({where})" if where else "")
-        + ", then publish the record it shows.",
+        "detail": N_("No DKIM key at {names}.").format(names=", ".join(c["name"] for c in checked)),
+        # `where` is the provider's own menu path, in the provider's words.
+        "advice": N_(
+            "Switch DKIM signing on at your provider ({where}), then publish the record it shows."
+        ).format(where=where)
+        if where
+        else N_("Switch DKIM signing on at your provider, then publish the record it shows."),
         "fix": _fix(
             "CNAME" if provider and provider.id == "microsoft" else "TXT",
             first["name"],
-            "the value your provider shows when you switch DKIM on",
+            N_("the value your provider shows when you switch DKIM on"),
         ),
     }
 
@@ -257,7 +283,7 @@ def check_mx_item(domain: str, provider: Provider | None, config, timeout) -> di
         return {
             "status": OK,
             "hosts": hosts,
-            "detail": f"MX: {', '.join(hosts[:4])}.",
+            "detail": N_("MX: {hosts}.").format(hosts=", ".join(hosts[:4])),
             "advice": "",
             "fix": None,
         }
@@ -265,9 +291,9 @@ def check_mx_item(domain: str, provider: Provider | None, config, timeout) -> di
     return {
         "status": MISSING,
         "hosts": [],
-        "detail": "No MX record: replies to this address cannot be delivered.",
-        "advice": "Add your provider's MX record so that replies reach this mailbox.",
-        "fix": _fix("MX", domain, value or "your provider's mail server (priority and host name)"),
+        "detail": N_("No MX record: replies to this address cannot be delivered."),
+        "advice": N_("Add your provider's MX record so that replies reach this mailbox."),
+        "fix": _fix("MX", domain, value or N_("your provider's mail server (priority and host name)")),
     }
 
 
@@ -279,7 +305,7 @@ def check_domain(
     if not config.nameservers and dnsq.is_reserved(domain):
         skipped = {
             "status": UNKNOWN,
-            "detail": f"{domain} is a reserved name: not looked up.",
+            "detail": N_("{domain} is a reserved name: not looked up.").format(domain=domain),
             "advice": "",
             "fix": None,
         }
@@ -307,7 +333,7 @@ def check_domain(
             out[name] = {
                 "status": UNKNOWN,
                 "detail": short(f"{type(exc).__name__}: {exc}", 200),
-                "advice": "Run the test again.",
+                "advice": N_("Run the test again."),
                 "fix": None,
             }
 
@@ -318,7 +344,8 @@ def check_domain(
         thread.join(timeout * 12)
     for name in jobs:
         out.setdefault(
-            name, {"status": UNKNOWN, "detail": "The DNS checks took too long.", "advice": "", "fix": None}
+            name,
+            {"status": UNKNOWN, "detail": N_("The DNS checks took too long."), "advice": "", "fix": None},
         )
     return {name: out[name] for name in jobs}
 

@@ -91,9 +91,11 @@ def suggest_tls_fix(
                 wanted=wanted, port=port
             )
         suggestion["message"] = message
+        # The fix's words stay in the suggestion, never glued to the detail: each is a
+        # sentence of its own that pages translate and show side by side.
         fixed = ProbeError(
             errors.SSL,
-            f"{error.detail} {message}",
+            error.detail,
             server_reply=error.server_reply,
             reason="wrong_mode",
             suggestion=suggestion,

@@ -17,6 +17,7 @@ import dns.resolver
 from . import errors
 from .errors import ProbeError
 from .steps import ProbeConfig
+from .words import N_
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -83,22 +84,22 @@ def normalize_host(host: str) -> str:
     """Lower-case, IDN to punycode, and check the shape; raises invalid_input."""
     text = (host or "").strip().rstrip(".").lower()
     if not text:
-        raise ProbeError(errors.INVALID_INPUT, "The server name is empty.")
+        raise ProbeError(errors.INVALID_INPUT, N_("The server name is empty."))
     if len(text) > 253:
-        raise ProbeError(errors.INVALID_INPUT, "The server name is too long.")
+        raise ProbeError(errors.INVALID_INPUT, N_("The server name is too long."))
     if parse_ip(text) is not None:
         return text
     try:
         ascii_name = text.encode("idna").decode("ascii")
     except UnicodeError:
         raise ProbeError(
-            errors.INVALID_INPUT, "The server name contains characters that are not allowed."
+            errors.INVALID_INPUT, N_("The server name contains characters that are not allowed.")
         ) from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or not all(_LABEL.match(label) for label in labels):
         raise ProbeError(
             errors.INVALID_INPUT,
-            "The server name is not a valid host name (letters, digits, dots and hyphens).",
+            N_("The server name is not a valid host name (letters, digits, dots and hyphens)."),
         )
     return ascii_name
 
@@ -181,12 +182,12 @@ def resolve(host: str, config: ProbeConfig, timeout: float) -> list[IPAddress]:
         if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
             raise ProbeError(
                 errors.HOST_UNREACHABLE,
-                f"The name {host} does not exist in DNS.",
+                N_("The name {host} does not exist in DNS.").format(host=host),
                 reason="nxdomain",
             ) from None
         raise ProbeError(
             errors.HOST_UNREACHABLE,
-            f"The name {host} could not be looked up ({exc.strerror}).",
+            N_("The name {host} could not be looked up ({error}).").format(host=host, error=exc.strerror),
             reason="resolver_failure",
         ) from None
     seen: list[IPAddress] = []
@@ -212,7 +213,7 @@ def _resolve_with_dnspython(host: str, config: ProbeConfig, timeout: float) -> l
         except dns.exception.Timeout:
             raise ProbeError(
                 errors.HOST_UNREACHABLE,
-                f"The DNS servers did not answer for {host} in time.",
+                N_("The DNS servers did not answer for {host} in time.").format(host=host),
                 reason="resolver_failure",
             ) from None
         found.extend(ipaddress.ip_address(r.address) for r in answer)
@@ -220,9 +221,15 @@ def _resolve_with_dnspython(host: str, config: ProbeConfig, timeout: float) -> l
         return found
     if nxdomain:
         raise ProbeError(
-            errors.HOST_UNREACHABLE, f"The name {host} does not exist in DNS.", reason="nxdomain"
+            errors.HOST_UNREACHABLE,
+            N_("The name {host} does not exist in DNS.").format(host=host),
+            reason="nxdomain",
         )
-    raise ProbeError(errors.HOST_UNREACHABLE, f"The name {host} has no address records.", reason="no_address")
+    raise ProbeError(
+        errors.HOST_UNREACHABLE,
+        N_("The name {host} has no address records.").format(host=host),
+        reason="no_address",
+    )
 
 
 def check(host: str, addresses: list[IPAddress], config: ProbeConfig) -> None:
@@ -230,10 +237,15 @@ def check(host: str, addresses: list[IPAddress], config: ProbeConfig) -> None:
     exempt = Exemptions(config.allowed_private)
     for ip in addresses:
         if is_blocked(ip) and not exempt.allows(host, ip):
-            where = f"{ip} is" if parse_ip(host) is not None else f"{host} resolves to {ip},"
+            if parse_ip(host) is not None:
+                detail = N_("{address} is a private or internal address; we do not connect there.")
+            else:
+                detail = N_(
+                    "{host} resolves to {address}, a private or internal address; we do not connect there."
+                )
             raise ProbeError(
                 errors.BLOCKED_HOST,
-                f"{where} a private or internal address; we do not connect there.",
+                detail.format(host=host, address=ip),
                 reason="private_address",
             )
 
@@ -248,7 +260,7 @@ def check_port(host: str, addresses: list[IPAddress], port: int, config: ProbeCo
     allowed = ", ".join(str(p) for p in sorted(config.allowed_ports))
     raise ProbeError(
         errors.INVALID_INPUT,
-        f"Port {port} is not a mail port. We only connect to {allowed}.",
+        N_("Port {port} is not a mail port. We only connect to {ports}.").format(port=port, ports=allowed),
         reason="port_not_allowed",
     )
 

@@ -13,6 +13,7 @@ from .sent_create import create_sent
 from .sent_folder import Folder, find_sent, parse_list
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
+from .words import N_
 
 # Gmail's pre-SPECIAL-USE way of flagging folders; imaplib refuses unknown commands.
 imaplib.Commands.setdefault("XLIST", ("AUTH", "SELECTED"))
@@ -48,7 +49,7 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if self.bytes_read > MAX_BYTES or self.lines_read > MAX_LINES:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                "The server sent far more data than this conversation needs.",
+                N_("The server sent far more data than this conversation needs."),
                 reason="flood",
             )
 
@@ -61,14 +62,16 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
             if other:
                 raise ProbeError(
                     errors.IMAP_NO_RESPONSE,
-                    f"This port answers with {other.upper()}, not IMAP: the port number is probably wrong.",
+                    N_(
+                        "This port answers with {protocol}, not IMAP: the port number is probably wrong."
+                    ).format(protocol=other.upper()),
                     server_reply=short(line.decode("utf-8", "replace")),
                     reason=f"wrong_protocol_{other}",
                 )
         if len(line) > MAX_LINE:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                "The server sent a line far longer than IMAP needs.",
+                N_("The server sent a line far longer than IMAP needs."),
                 reason="line_too_long",
             )
         return line
@@ -77,7 +80,7 @@ class GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if size > MAX_LITERAL:
             raise ProbeError(
                 errors.IMAP_NO_RESPONSE,
-                f"The server announced a {size}-byte literal.",
+                N_("The server announced a {size}-byte literal.").format(size=size),
                 reason="literal_too_big",
             )
         data = self.file.read(size)
@@ -107,11 +110,13 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
         if client.server.security == NONE and "STARTTLS" in client.capabilities:
             suggestion = {
                 "imap_security": STARTTLS,
-                "message": f"Port {client.server.port} accepts passwords only after STARTTLS: use STARTTLS.",
+                "message": N_("Port {port} accepts passwords only after STARTTLS: use STARTTLS.").format(
+                    port=client.server.port
+                ),
             }
         raise ProbeError(
             errors.IMAP_AUTH,
-            "The server refuses passwords on an unencrypted connection (LOGINDISABLED).",
+            N_("The server refuses passwords on an unencrypted connection (LOGINDISABLED)."),
             reason="logindisabled",
             suggestion=suggestion,
         )
@@ -129,7 +134,11 @@ def _login_once(client: GuardedIMAP4, username: str, password: str) -> str:
 
 def _token_login(client: GuardedIMAP4, server: ServerSettings, bearer: sasl.Bearer) -> str:
     offered = [cap[5:] for cap in client.capabilities if cap.upper().startswith("AUTH=")]
-    mechanism = sasl.token_mechanism(offered, errors.IMAP_AUTH)
+    mechanism = sasl.token_mechanism(
+        offered,
+        errors.IMAP_AUTH,
+        N_("The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER)."),
+    )
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
         exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
@@ -166,13 +175,14 @@ def _login(client: GuardedIMAP4, server: ServerSettings, credential: Credential)
             raise first from None
         raise ProbeError(
             errors.IMAP_AUTH,
-            f"The server accepts this password with the username {server.alt_username}, "
-            f"not {server.username}.",
+            N_("The server accepts this password with the username {username}, not {typed}.").format(
+                username=server.alt_username, typed=server.username
+            ),
             server_reply=short(reply, 300),
             reason="username_form",
             suggestion={
                 "imap_username": server.alt_username,
-                "message": f"Log in to IMAP as {server.alt_username}.",
+                "message": N_("Log in to IMAP as {username}.").format(username=server.alt_username),
             },
         ) from None
 
@@ -200,7 +210,7 @@ def _parse_bounded(data: list) -> list[Folder]:
     if lines > MAX_FOLDERS:
         raise ProbeError(
             errors.IMAP_NO_RESPONSE,
-            f"The server listed {lines} folders, far more than any real mailbox has.",
+            N_("The server listed {count} folders, far more than any real mailbox has.").format(count=lines),
             reason="too_many_folders",
         )
     return parse_list(data)
@@ -213,7 +223,9 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, credential: 
         rec.begin("starttls")
         if "STARTTLS" not in client.capabilities:
             raise ProbeError(
-                errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
+                errors.SSL,
+                N_("The server does not offer STARTTLS on this port."),
+                reason="starttls_not_offered",
             )
         client.starttls(ssl_context=client.context)
         rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")
@@ -221,7 +233,11 @@ def secure_and_log_in(client: GuardedIMAP4, server: ServerSettings, credential: 
         rec.ok(describe_tls(client.sock))
 
     rec.begin("login")
-    rec.ok(f"{_login(client, server, credential)} accepted")
+    command = _login(client, server, credential)
+    if command.endswith(sasl.RENEWED):
+        rec.ok(N_("{command} (token renewed) accepted").format(command=command.removesuffix(sasl.RENEWED)))
+    else:
+        rec.ok(N_("{command} accepted").format(command=command))
 
 
 def _run(
@@ -236,7 +252,7 @@ def _run(
     secure_and_log_in(client, server, credential)
     rec.begin("list")
     folders = list_folders(client)
-    rec.ok(f"{len(folders)} folders")
+    rec.ok(N_("{count} folders").format(count=len(folders)))
 
     rec.begin("sent_folder")
     usable = [f for f in folders if f.selectable]
@@ -251,15 +267,24 @@ def _run(
             raise
         usable.append(sent)
     if sent is None:
-        names = ", ".join(f.name for f in usable[:20])
+        names = ", ".join(f.name for f in usable[:20])  # the server's names, never translated
         error = ProbeError(
             errors.NO_SENT_FOLDER,
-            f"No folder is marked as Sent or has a known Sent name. Folders: {names or 'none'}",
+            N_("No folder is marked as Sent or has a known Sent name. Folders: {folders}").format(
+                folders=names
+            )
+            if names
+            else N_("No folder is marked as Sent or has a known Sent name. Folders: none"),
             reason="not_found",
         )
         error.folders = [f.name for f in usable]
         raise error
-    rec.ok(sent.name + (" (your choice)" if chosen else " (created)" if created else ""))
+    if chosen:
+        rec.ok(N_("{folder} (your choice)").format(folder=sent.name))
+    elif created:
+        rec.ok(N_("{folder} (created)").format(folder=sent.name))
+    else:
+        rec.ok(sent.name)
     if seen is not None:
         seen.update(capabilities.read_imap(client))
     return sent, usable

@@ -27,6 +27,7 @@ from .smtp_probe import _close as close_smtp
 from .steps import Deadline, ProbeConfig, StepRecorder, short
 from .transcript import Transcript
 from .transport import ServerSettings
+from .words import N_
 
 PROTOCOL = "delivery"
 DELIVERED, DELIVERED_TO_SPAM, NOT_DELIVERED, FAILED, SKIPPED = (
@@ -123,13 +124,13 @@ def sender_refusal(exc: smtplib.SMTPException) -> ProbeError | None:
     if sender:
         return ProbeError(
             errors.SMTP_FATAL,
-            "The SMTP server refused this address as the sender of the test message.",
+            N_("The SMTP server refused this address as the sender of the test message."),
             server_reply=reply,
             reason=SENDER_REJECTED,
         )
     return ProbeError(
         errors.SMTP_FATAL,
-        "The SMTP server accepted the login but refused the test message.",
+        N_("The SMTP server accepted the login but refused the test message."),
         server_reply=reply,
         reason="message_rejected",
     )
@@ -168,7 +169,7 @@ class _Session:
         mailsearch.refresh_capabilities(self.client)
         self.quiet.begin("list")
         self.folders = list_folders(self.client)
-        self.quiet.ok(f"{len(self.folders)} folders")
+        self.quiet.ok(N_("{count} folders").format(count=len(self.folders)))
 
     def send(self) -> float:
         """Submit the message; the monotonic time at which the server accepted it."""
@@ -181,7 +182,9 @@ class _Session:
             client.send_message(self.message, from_addr=self.address, to_addrs=[self.address])
             accepted = time.monotonic()
             self.accepted = True
-            self.rec.ok(f"accepted by {self.smtp.host} for {self.address}")
+            self.rec.ok(
+                N_("accepted by {host} for {address}").format(host=self.smtp.host, address=self.address)
+            )
             return accepted
         except ProbeError:
             raise
@@ -237,7 +240,7 @@ class _Session:
         rec.begin("sent_filing")
         if sent is None:
             result.sent_filing = UNKNOWN
-            rec.ok("no Sent folder found: cannot tell")
+            rec.ok(N_("no Sent folder found: cannot tell"))
             return
         result.sent_folder = sent.name
         uid = self._in_folder(sent)
@@ -247,7 +250,7 @@ class _Session:
         if uid is not None:
             result.sent_filing = AUTOMATIC
             self.found.setdefault(sent.raw, []).append(uid)
-            rec.ok(f"the provider files a copy in {sent.name} itself")
+            rec.ok(N_("the provider files a copy in {folder} itself").format(folder=sent.name))
             return
         result.sent_filing = NEEDS_APPEND
         appended = mailsearch.append(self.client, sent.raw, self.message.as_bytes())
@@ -258,7 +261,12 @@ class _Session:
         result.appended = appended is not None
         if appended is not None:
             self.found.setdefault(sent.raw, []).append(appended)
-        rec.ok(f"no copy in {sent.name}: we must file one; APPEND to {sent.name} works")
+        rec.ok(
+            N_("no copy in {folder}: we must file one; APPEND to {target} works").format(
+                folder=sent.name,
+                target=sent.name,  # a field appears once: say() matches it back
+            )
+        )
 
     def _in_folder(self, folder) -> int | None:
         mailsearch.select(self.client, folder.raw, readonly=True)
@@ -271,7 +279,7 @@ class _Session:
         rec.begin("cleanup")
         if not self.found:
             result.cleaned_up = True
-            rec.ok("nothing to delete")
+            rec.ok(N_("nothing to delete"))
             return
         trash = mailsearch.find_folder(self.folders, "\\trash", mailsearch.TRASH_NAMES)
         done, notes = True, []
@@ -304,7 +312,10 @@ def run_round_trip(
         folders = session.folders
         junk = mailsearch.find_folder(folders, "\\junk", mailsearch.JUNK_NAMES)
         sent = next((f for f in folders if sent_folder and f.name == sent_folder), None) or find_sent(folders)
-        rec.ok(f"logged in; spam folder: {junk.name if junk else 'none found'}")
+        if junk:
+            rec.ok(N_("logged in; spam folder: {folder}").format(folder=junk.name))
+        else:
+            rec.ok(N_("logged in; spam folder: none found"))
         protocol = "smtp"
         sent_at = session.send()
         protocol = "imap"
@@ -312,10 +323,19 @@ def run_round_trip(
         hit = session.wait_for_delivery(sent_at, junk)
         if hit is None:
             result.status = NOT_DELIVERED
-            rec.fail(f"not in INBOX{' or ' + junk.name if junk else ''} after {wait_seconds:g} s")
+            if junk:
+                rec.fail(
+                    N_("not in INBOX or {folder} after {seconds} s").format(
+                        folder=junk.name, seconds=f"{wait_seconds:g}"
+                    )
+                )
+            else:
+                rec.fail(N_("not in INBOX after {seconds} s").format(seconds=f"{wait_seconds:g}"))
             missing = ProbeError(
                 errors.NOT_DELIVERED,
-                f"The test message was accepted for delivery but did not arrive within {wait_seconds:g} s.",
+                N_(
+                    "The test message was accepted for delivery but did not arrive within {seconds} s."
+                ).format(seconds=f"{wait_seconds:g}"),
                 reason="not_delivered",
             )
             missing.step = "find"
@@ -326,12 +346,19 @@ def run_round_trip(
             result.folder = "INBOX" if folder is None else folder.name
             result.status = DELIVERED if folder is None else DELIVERED_TO_SPAM
             session.found.setdefault("INBOX" if folder is None else folder.raw, []).append(uid)
-            rec.ok(f"{result.folder} after {result.latency_ms} ms ({result.waited_with})")
+            rec.ok(
+                N_("{folder} after {ms} ms ({method})").format(
+                    folder=result.folder, ms=result.latency_ms, method=result.waited_with
+                )
+            )
             rec.begin("auth_results")
             result.auth_results, result.auth_source = testmessage.auth_results(headers)
             result.dkim_signatures = testmessage.dkim_signatures(headers)
             verdicts = " ".join(f"{k}={v}" for k, v in result.auth_results.items())
-            rec.ok(f"{verdicts} ({result.auth_source or 'no Authentication-Results header'})")
+            if result.auth_source:
+                rec.ok(f"{verdicts} ({result.auth_source})")  # the verdicts and the header's name
+            else:
+                rec.ok(N_("{verdicts} (no Authentication-Results header)").format(verdicts=verdicts))
         session.check_sent(sent, delivered=hit is not None)
         session.cleanup()
     except Exception as exc:  # every failure becomes a classified error, as in the probes
@@ -366,4 +393,4 @@ def _cleanup_after_failure(session: _Session) -> None:
         session.result.cleaned_up = False
         session.rec.transcript.note(f"cleanup failed: {type(exc).__name__}")
         if session.rec.current is not None:
-            session.rec.fail("could not delete the test message; it may still be in the mailbox")
+            session.rec.fail(N_("could not delete the test message; it may still be in the mailbox"))

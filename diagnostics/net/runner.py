@@ -17,6 +17,7 @@ from .redaction import Redactor
 from .smtp_probe import probe_smtp
 from .steps import ProbeConfig, Step, StepRecorder
 from .transport import ServerSettings
+from .words import N_
 
 CONNECTED, FAILED = "connected", "failed"
 
@@ -54,7 +55,9 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
             ErrorReport(
                 errors.SSO_REQUIRED,
                 "policy",
-                f"{provider.name} mailboxes must be connected with Sign in with {label}.",
+                N_("{provider} mailboxes must be connected with Sign in with {label}.").format(
+                    provider=provider.name, label=label
+                ),
                 reason=f"sso_{provider.sso}",
             )
         ]
@@ -63,7 +66,10 @@ def policy_errors(provider: Provider | None) -> list[ErrorReport]:
             ErrorReport(
                 errors.PROVIDER_UNSUPPORTED,
                 "policy",
-                " ".join(provider.notes) or f"{provider.name} cannot be connected.",
+                # An unsupported provider's one note says why (a sentence of its own).
+                provider.notes[0]
+                if provider.notes
+                else N_("{provider} cannot be connected.").format(provider=provider.name),
             )
         ]
     return []
@@ -76,7 +82,7 @@ def _at_microsoft(error: ProbeError, host: str, credential: Credential) -> None:
     reason = replies.at_microsoft(error.reason, "imap", credential.kind == sasl.PASSWORD)
     if reason != error.reason:
         error.reason = reason
-        error.detail = (
+        error.detail = N_(
             "Microsoft's IMAP server refused the password. Microsoft no longer lets mail apps sign in "
             "to Outlook.com and Microsoft 365 mailboxes with a password over IMAP, whatever the password."
         )

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from . import errors, replies
 from .redaction import Redactor
+from .words import N_
 
 XOAUTH2, OAUTHBEARER = "XOAUTH2", "OAUTHBEARER"
 OAUTH, PASSWORD = "oauth", "password"  # noqa: S105 (kinds of secret, not secrets)
@@ -62,15 +63,12 @@ def pick(offered) -> str | None:
     return None
 
 
-def token_mechanism(offered, code: str, where: str = "") -> str:
-    """The mechanism to sign in with among those the server offers, or the refusal."""
+def token_mechanism(offered, code: str, refusal: str) -> str:
+    """The mechanism to sign in with among those the server offers, or the refusal (the
+    caller's whole sentence, marked for translation where it is written)."""
     mechanism = pick(offered)
     if mechanism is None:
-        raise errors.ProbeError(
-            code,
-            f"The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER){where}.",
-            reason=OAUTH_NOT_OFFERED,
-        )
+        raise errors.ProbeError(code, refusal, reason=OAUTH_NOT_OFFERED)
     return mechanism
 
 
@@ -238,20 +236,28 @@ def verdict(protocol: str, challenge: dict | None, reply: str, bearer: Bearer, u
 # One attempt at logging in with a token: (accepted, the server's reply, its JSON challenge).
 Attempt = Callable[[str], tuple[bool, str, dict | None]]
 
+# Whole sentences with the protocol's name ("IMAP: ..."), so that each translates as one.
 _DETAILS = {
-    TOKEN_EXPIRED: "The sign-in token had expired and could not be renewed here.",
-    TOKEN_REVOKED: "The provider no longer accepts this mailbox's sign-in: access was removed or ran out.",
-    TOKEN_REJECTED: "The server refused the sign-in token.",
-    TOKEN_WRONG_ACCOUNT: "The sign-in token belongs to another account than this mailbox.",
-    INSUFFICIENT_SCOPE: "The sign-in token does not include access to mail.",
-    PROTOCOL_DISABLED: "The server refused a valid sign-in token: access over this protocol is switched off "
-    "for the account.",
+    TOKEN_EXPIRED: N_("{protocol}: The sign-in token had expired and could not be renewed here."),
+    TOKEN_REVOKED: N_(
+        "{protocol}: The provider no longer accepts this mailbox's sign-in: access was removed or ran out."
+    ),
+    TOKEN_REJECTED: N_("{protocol}: The server refused the sign-in token."),
+    TOKEN_WRONG_ACCOUNT: N_("{protocol}: The sign-in token belongs to another account than this mailbox."),
+    INSUFFICIENT_SCOPE: N_("{protocol}: The sign-in token does not include access to mail."),
+    PROTOCOL_DISABLED: N_(
+        "{protocol}: The server refused a valid sign-in token: access over this protocol is switched off "
+        "for the account."
+    ),
 }
+
+# log_in's remark when a renewed token was let in.
+RENEWED = " (token renewed)"
 
 
 def auth_error(protocol: str, reason: str, reply: str = "") -> errors.ProbeError:
     code = errors.SMTP_AUTH if protocol == "smtp" else errors.IMAP_AUTH
-    detail = f"{protocol.upper()}: " + _DETAILS.get(reason, _DETAILS[TOKEN_REJECTED])
+    detail = _DETAILS.get(reason, _DETAILS[TOKEN_REJECTED]).format(protocol=protocol.upper())
     return errors.ProbeError(code, detail, server_reply=reply, reason=reason)
 
 
@@ -273,7 +279,7 @@ def log_in(protocol: str, attempt: Attempt, bearer: Bearer, user: str, note: Cal
         if token != used:
             accepted, reply, challenge = attempt(token)
             if accepted:
-                return " (token renewed)"
+                return RENEWED
     raise auth_error(protocol, verdict(protocol, challenge, reply, bearer, user), reply)
 
 

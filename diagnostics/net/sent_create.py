@@ -15,6 +15,7 @@ from . import errors
 from .errors import ProbeError
 from .sent_folder import Folder
 from .steps import short
+from .words import N_
 
 # Tried in this order: the first name not already taken by a folder is created.
 NAMES = ("Sent", "Sent Items", "Sent Messages")
@@ -49,7 +50,7 @@ def _refused(typ: str, data: list) -> ProbeError:
     reply = b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
     return ProbeError(
         errors.NO_SENT_FOLDER,
-        "The server did not let us create a Sent folder.",
+        N_("The server did not let us create a Sent folder."),
         server_reply=short(f"{typ} {reply}", 300),
         reason="create_refused",
     )

@@ -10,6 +10,7 @@ from .errors import ProbeError
 from .fixes import close_quietly, suggest_tls_fix
 from .steps import Deadline, ProbeConfig, StepRecorder
 from .transport import NONE, STARTTLS, GuardedClient, ServerSettings, describe_tls
+from .words import N_
 
 MAX_REPLY_LINES = 200
 MAX_LINE = 8192
@@ -53,7 +54,7 @@ class GuardedSMTP(GuardedClient, smtplib.SMTP):
                 self.close()
                 raise ProbeError(
                     errors.SMTP_FATAL,
-                    "The server sent a reply line far longer than SMTP allows.",
+                    N_("The server sent a reply line far longer than SMTP allows."),
                     reason="line_too_long",
                 )
             lines.append(line[4:].strip(b" \t\r\n"))
@@ -66,7 +67,7 @@ class GuardedSMTP(GuardedClient, smtplib.SMTP):
             if len(lines) >= MAX_REPLY_LINES:
                 self.close()
                 raise ProbeError(
-                    errors.SMTP_FATAL, "The server sent an endless multi-line reply.", reason="flood"
+                    errors.SMTP_FATAL, N_("The server sent an endless multi-line reply."), reason="flood"
                 )
 
     def auth(self, mechanism, authobject, *, initial_response_ok=True):
@@ -97,7 +98,9 @@ def _greeting(client: GuardedSMTP, server: ServerSettings) -> None:
         if other:
             raise ProbeError(
                 errors.SMTP_FATAL,
-                f"This port answers with {other.upper()}, not SMTP: the port number is probably wrong.",
+                N_("This port answers with {protocol}, not SMTP: the port number is probably wrong.").format(
+                    protocol=other.upper()
+                ),
                 server_reply=client.first_line.decode("utf-8", "replace").strip(),
                 reason=f"wrong_protocol_{other}",
             )
@@ -109,7 +112,7 @@ def _starttls(client: GuardedSMTP) -> None:
     client.rec.begin("starttls")
     if not client.has_extn("starttls"):
         raise ProbeError(
-            errors.SSL, "The server does not offer STARTTLS on this port.", reason="starttls_not_offered"
+            errors.SSL, N_("The server does not offer STARTTLS on this port."), reason="starttls_not_offered"
         )
     client.starttls(context=client.context)
     client.rec.transcript.note(f"TLS started: {describe_tls(client.sock)}")
@@ -125,14 +128,18 @@ def _try_auth(client: GuardedSMTP, username: str, password: str) -> str:
         if name in mechanisms:
             method = client.auth_plain if name == "PLAIN" else client.auth_login
             client.auth(name, method, initial_response_ok=True)
-            return f"AUTH {name} accepted"
+            return N_("{command} accepted").format(command=f"AUTH {name}")
     client.login(username, password)
-    return "login accepted"
+    return N_("login accepted")
 
 
 def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer) -> str:
     offered = client.esmtp_features.get("auth", "").split()
-    mechanism = sasl.token_mechanism(offered, errors.SMTP_AUTH, " here")
+    mechanism = sasl.token_mechanism(
+        offered,
+        errors.SMTP_AUTH,
+        N_("The server does not offer sign-in with a token (XOAUTH2 or OAUTHBEARER) here."),
+    )
 
     def attempt(token: str) -> tuple[bool, str, dict | None]:
         exchange = sasl.Exchange(mechanism, server.username, token, server.host, server.port)
@@ -144,7 +151,9 @@ def _token_auth(client: GuardedSMTP, server: ServerSettings, bearer: sasl.Bearer
         return True, "", None
 
     remark = sasl.log_in("smtp", attempt, bearer, server.username, client.rec.transcript.note)
-    return f"AUTH {mechanism} accepted{remark}"
+    if remark == sasl.RENEWED:
+        return N_("{command} accepted (token renewed)").format(command=f"AUTH {mechanism}")
+    return N_("{command} accepted").format(command=f"AUTH {mechanism}")
 
 
 def _auth(client: GuardedSMTP, server: ServerSettings, credential: Credential) -> None:
@@ -155,11 +164,13 @@ def _auth(client: GuardedSMTP, server: ServerSettings, credential: Credential) -
         if server.security == NONE and client.has_extn("starttls"):
             suggestion = {
                 "smtp_security": STARTTLS,
-                "message": f"Port {server.port} offers AUTH only after STARTTLS: use STARTTLS.",
+                "message": N_("Port {port} offers AUTH only after STARTTLS: use STARTTLS.").format(
+                    port=server.port
+                ),
             }
         raise ProbeError(
             errors.SMTP_AUTH,
-            "The server does not offer AUTH here, so it cannot check a password.",
+            N_("The server does not offer AUTH here, so it cannot check a password."),
             reason="auth_not_offered",
             suggestion=suggestion,
         )
@@ -184,12 +195,14 @@ def _auth(client: GuardedSMTP, server: ServerSettings, credential: Credential) -
             raise first from None
         raise ProbeError(
             errors.SMTP_AUTH,
-            f"The server accepts this password with the username {alternative}, not {server.username}.",
+            N_("The server accepts this password with the username {username}, not {typed}.").format(
+                username=alternative, typed=server.username
+            ),
             server_reply=f"{first.smtp_code} {first.smtp_error.decode('utf-8', 'replace')}",
             reason="username_form",
             suggestion={
                 "smtp_username": alternative,
-                "message": f"Log in to SMTP as {alternative}.",
+                "message": N_("Log in to SMTP as {username}.").format(username=alternative),
             },
         ) from None
 

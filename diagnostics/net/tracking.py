@@ -9,6 +9,7 @@ from . import errors, guard
 from .autodetect import dnsq
 from .errors import ProbeError
 from .steps import ProbeConfig
+from .words import N_
 
 OK, WRONG, MISSING, PROXIED, UNKNOWN, UNCONFIGURED = (
     "ok",
@@ -30,16 +31,16 @@ def normalize(host: str) -> str:
     text = text.split("/", 1)[0]
     name = guard.normalize_host(text)
     if guard.parse_ip(name) is not None or "." not in name:
-        raise ProbeError(errors.INVALID_INPUT, "Enter a host name such as track.example.com.")
+        raise ProbeError(errors.INVALID_INPUT, N_("Enter a host name such as track.example.com."))
     return name
 
 
 def _https(host: str, target: str) -> str:
-    return (
-        f"Tracking links use https://{host}/. Browsers need a TLS certificate for {host} on the "
-        f"tracking server ({target}): the deployment obtains it (for example from Let's Encrypt once "
+    return N_(
+        "Tracking links use https://{host}/. Browsers need a TLS certificate for {name} on the "
+        "tracking server ({target}): the deployment obtains it (for example from Let's Encrypt once "
         "this CNAME resolves). Until then links fall back to the default tracking host."
-    )
+    ).format(host=host, name=host, target=target)  # a field appears once: say() matches it back
 
 
 def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
@@ -50,7 +51,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
         return {
             **out,
             "status": UNCONFIGURED,
-            "detail": "Custom tracking domains are not set up on this installation (TRACKING_CNAME_TARGET).",
+            "detail": N_(
+                "Custom tracking domains are not set up on this installation (TRACKING_CNAME_TARGET)."
+            ),
         }
     fix = {"type": "CNAME", "name": host, "value": f"{target}."}
     timeout = max(0.5, min(config.timeout, 4.0))
@@ -73,7 +76,7 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                     "status": OK,
                     "found": seen[0],
                     "https": _https(host, target),
-                    "detail": f"{host} points at {target}.",
+                    "detail": N_("{host} points at {target}.").format(host=host, target=target),
                 }
         if seen:
             return {
@@ -81,7 +84,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                 "status": WRONG,
                 "found": seen[0],
                 "fix": fix,
-                "detail": f"{host} points at {seen[0]}, not at {target}. Change the CNAME's value.",
+                "detail": N_("{host} points at {found}, not at {target}. Change the CNAME's value.").format(
+                    host=host, found=seen[0], target=target
+                ),
             }
         addresses = dnsq.query(host, "A", config, timeout)
     except dnsq.DNSFailure as exc:
@@ -90,7 +95,9 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
                 **out,
                 "status": MISSING,
                 "fix": fix,
-                "detail": f"{host} does not exist yet. Create this CNAME record at your DNS host.",
+                "detail": N_("{host} does not exist yet. Create this CNAME record at your DNS host.").format(
+                    host=host
+                ),
             }
         return {**out, "status": UNKNOWN, "detail": exc.detail, "fix": fix}
     if addresses:
@@ -99,12 +106,14 @@ def check_tracking(host: str, target: str, config: ProbeConfig) -> dict:
             "status": PROXIED,
             "fix": fix,
             "found": ", ".join(str(a) for a in addresses[:3]),
-            "detail": f"{host} answers with addresses, not a CNAME: a proxied or flattened record "
-            "cannot be confirmed. Turn proxying off for it (DNS only) or use the CNAME below.",
+            "detail": N_(
+                "{host} answers with addresses, not a CNAME: a proxied or flattened record "
+                "cannot be confirmed. Turn proxying off for it (DNS only) or use the CNAME below."
+            ).format(host=host),
         }
     return {
         **out,
         "status": MISSING,
         "fix": fix,
-        "detail": f"{host} has no CNAME record. Create this record at your DNS host.",
+        "detail": N_("{host} has no CNAME record. Create this record at your DNS host.").format(host=host),
     }

@@ -12,6 +12,7 @@ from defusedxml.ElementTree import fromstring
 
 from .. import guard
 from ..errors import ProbeError
+from ..words import N_
 from . import unusable
 from .http import FetchError, fetch
 from .model import (
@@ -79,14 +80,20 @@ def parse(body: bytes, domain: str, source: str, confidence: str, origin: str) -
     try:
         root = fromstring(body)
     except DefusedXmlException:
-        raise SourceFailed(f"{origin}: the file uses XML entities or DTDs, which we refuse.") from None
+        raise SourceFailed(
+            N_("{origin}: the file uses XML entities or DTDs, which we refuse.").format(origin=origin)
+        ) from None
     except (ET.ParseError, ValueError, UnicodeError):
-        raise SourceFailed(f"{origin}: the file is not well-formed XML.") from None
+        raise SourceFailed(N_("{origin}: the file is not well-formed XML.").format(origin=origin)) from None
     if root.tag != "clientConfig":
-        raise SourceFailed(f"{origin}: this is not an autoconfig file (root element <{root.tag}>).")
+        raise SourceFailed(
+            N_("{origin}: this is not an autoconfig file (root element <{tag}>).").format(
+                origin=origin, tag=root.tag
+            )
+        )
     provider = root.find("emailProvider")
     if provider is None:
-        raise SourceFailed(f"{origin}: the autoconfig file has no <emailProvider>.")
+        raise SourceFailed(N_("{origin}: the autoconfig file has no <emailProvider>.").format(origin=origin))
     incoming = [
         s
         for e in provider.findall("incomingServer")
@@ -106,16 +113,23 @@ def parse(body: bytes, domain: str, source: str, confidence: str, origin: str) -
             finding.notes.extend(item["detail"] for item in finding.unusable)
             return finding
         raise SourceFailed(
-            f"{origin}: the autoconfig file lists no usable IMAP or SMTP server.", status="nothing"
+            N_("{origin}: the autoconfig file lists no usable IMAP or SMTP server.").format(origin=origin),
+            status="nothing",
         )
     for server in (finding.smtp, finding.imap):
         if server is not None and server.auth and set(server.auth) <= OAUTH_ONLY:
             finding.notes.append(
-                f"{server.host} only accepts OAuth sign-in, so a password will not work there."
+                N_("{host} only accepts OAuth sign-in, so a password will not work there.").format(
+                    host=server.host
+                )
             )
     for enable in provider.findall("enable"):
         if enable.get("visiturl"):
-            finding.notes.append(f"The provider asks you to switch access on first: {enable.get('visiturl')}")
+            finding.notes.append(
+                N_("The provider asks you to switch access on first: {url}").format(
+                    url=enable.get("visiturl")
+                )
+            )
     return finding
 
 
@@ -167,5 +181,7 @@ def fetch_config(url: str, domain: str, secure: bool, ctx) -> Finding:
     source, confidence = (AUTOCONFIG, HIGH) if secure else (AUTOCONFIG_HTTP, LOW)
     finding = fetch_and_parse(url, domain, source, confidence, ctx)
     if not secure:
-        finding.notes.append("These settings came over plain http and could have been altered on the way.")
+        finding.notes.append(
+            N_("These settings came over plain http and could have been altered on the way.")
+        )
     return finding

@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from .. import directory
 from ..directory.names import is_public
+from ..words import N_
 from . import autoconfig, ispdb, mx, srv
 from .config import AutodetectConfig
 from .guess import guess
@@ -79,7 +80,7 @@ def _http_after_https(url: str):
         for key in ("autoconfig:0", "autoconfig:1"):
             found = ctx.wait_for(key)
             if found is not None and found.found:
-                raise SourceFailed("Not tried: the https file answered.", status="not_needed")
+                raise SourceFailed(N_("Not tried: the https file answered."), status="not_needed")
         return autoconfig.fetch_config(url, ctx.domain, False, ctx)
 
     return run
@@ -115,7 +116,7 @@ def _run(ctx: Context, key: str, source: str, origin: str, func) -> tuple[Findin
         status, detail = exc.status, exc.detail
     except Exception as exc:  # a bug in one source must not sink the others
         log.exception("autodetect source %s failed", key)
-        status, detail = "failed", f"unexpected error ({exc.__class__.__name__})"
+        status, detail = "failed", N_("unexpected error ({error})").format(error=exc.__class__.__name__)
     finally:
         ctx.finish(key, finding)
     return finding, Report(source, status, detail, int((time.monotonic() - started) * 1000), origin)
@@ -152,7 +153,9 @@ def discover(domain: str, config: AutodetectConfig, complete: bool = False) -> D
     if not config.probe.nameservers and not is_public(domain):
         # Public DNS cannot have it (a reserved name like .test, or an ending that is no
         # top-level domain, often a typo): no source can know it, not even the ISPDB.
-        detail = f"{domain} is not a domain of the public Internet: check the address for typos."
+        detail = N_("{domain} is not a domain of the public Internet: check the address for typos.").format(
+            domain=domain
+        )
         return Discovery(domain, notes=[detail], reports=[Report(NONE, "nothing", detail, 0, domain)])
     jobs = _jobs(domain, config)
     order = [key for key, *_ in jobs]
@@ -198,7 +201,9 @@ def _assemble(ctx: Context, jobs, done: dict, reports: dict, decision: dict) -> 
         if key in reports:
             result.reports.append(reports[key])
         elif timed_out:
-            result.reports.append(Report(source, "timeout", "No answer within the time allowed.", 0, origin))
+            result.reports.append(
+                Report(source, "timeout", N_("No answer within the time allowed."), 0, origin)
+            )
         else:
             result.reports.append(
                 Report(source, "not_needed", "A higher-priority source answered first.", 0, origin)
@@ -230,7 +235,11 @@ def _assemble(ctx: Context, jobs, done: dict, reports: dict, decision: dict) -> 
                 break
     _explain_unusable(result, findings)
     if ctx.domain_missing and result.smtp is None and result.imap is None:
-        result.notes.append(f"The domain {ctx.domain} does not exist in DNS: check the address for typos.")
+        result.notes.append(
+            N_("The domain {domain} does not exist in DNS: check the address for typos.").format(
+                domain=ctx.domain
+            )
+        )
     return result
 
 
@@ -256,7 +265,7 @@ def _guess(ctx: Context, result: Discovery, missing: list[str], done: dict) -> N
                 result.source = GUESS
     result.notes.extend(n for n in finding.notes if n not in result.notes)
     status = "found" if finding.found else "nothing"
-    detail = summary(finding) if finding.found else "; ".join(failures[:6]) or "No server answered."
+    detail = summary(finding) if finding.found else "; ".join(failures[:6]) or N_("No server answered.")
     result.reports.append(Report(GUESS, status, detail, int((time.monotonic() - started) * 1000), ctx.domain))
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from .. import directory
 from ..directory import Provider
 from ..transport import ServerSettings
+from ..words import N_
 from .model import (
     DEFAULT,
     GUESS,
@@ -198,5 +199,5 @@ def conventional(email: str, pending: bool = False) -> Detection:
         ),
     )
     discovery.candidates = [discovery.smtp, discovery.imap]
-    discovery.notes = ["Not checked: the usual server names for a domain, to be confirmed."]
+    discovery.notes = [N_("Not checked: the usual server names for a domain, to be confirmed.")]
     return from_discovery(email, discovery, pending=pending)

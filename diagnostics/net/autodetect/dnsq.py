@@ -12,6 +12,7 @@ import dns.rdatatype
 import dns.resolver
 
 from ..steps import ProbeConfig
+from ..words import N_
 
 RESERVED_TLDS = ("test", "example", "invalid", "localhost", "local", "onion", "internal", "alt")
 RESERVED_SUFFIXES = ("home.arpa",)
@@ -34,7 +35,9 @@ def is_reserved(name: str) -> bool:
 
 def refuse_reserved(name: str, config: ProbeConfig) -> None:
     if not config.nameservers and is_reserved(name):
-        raise DNSFailure("nxdomain", f"{name} is a reserved name that never exists in public DNS.")
+        raise DNSFailure(
+            "nxdomain", N_("{name} is a reserved name that never exists in public DNS.").format(name=name)
+        )
 
 
 def _nameserver(entry: str) -> dns.nameserver.Do53Nameserver:
@@ -66,13 +69,16 @@ def query(name: str, rdtype: str, config: ProbeConfig, timeout: float) -> list:
     try:
         answer = resolver(config, timeout).resolve(name, rdtype, search=False)
     except dns.resolver.NXDOMAIN:
-        raise DNSFailure("nxdomain", f"{name} does not exist in DNS.") from None
+        raise DNSFailure("nxdomain", N_("{name} does not exist in DNS.").format(name=name)) from None
     except dns.resolver.NoAnswer:
         return []
     except (dns.exception.Timeout, dns.resolver.LifetimeTimeout):
-        raise DNSFailure("timeout", f"DNS did not answer for {name} in time.") from None
+        raise DNSFailure("timeout", N_("DNS did not answer for {name} in time.").format(name=name)) from None
     except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
-        raise DNSFailure("error", f"DNS lookup of {name} failed ({exc.__class__.__name__}).") from None
+        raise DNSFailure(
+            "error",
+            N_("DNS lookup of {name} failed ({error}).").format(name=name, error=exc.__class__.__name__),
+        ) from None
     return list(answer)
 
 

@@ -4,6 +4,7 @@ ports, each checked at the protocol level. Runs only for what no source found.""
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
+from ..words import N_
 from .model import DEFAULT, GUESS, IMAP, MEDIUM, SMTP, Finding, Server
 from .probe import NotAServer, probe
 
@@ -82,7 +83,9 @@ def _pick(finding: Finding, protocol: str, ordered, futures, failures: list[str]
         )
         if set(result.auth) <= OAUTH:
             finding.notes.append(
-                f"{result.host} only offers OAuth sign-in, so a password will not work there."
+                N_("{host} only offers OAuth sign-in, so a password will not work there.").format(
+                    host=result.host
+                )
             )
         if protocol == SMTP:
             finding.smtp = server

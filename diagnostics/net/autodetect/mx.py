@@ -2,6 +2,7 @@
 365, Zoho by region, Fastmail...)."""
 
 from .. import directory
+from ..words import N_
 from . import dnsq
 from .model import HIGH, IMAP, MX, SMTP, Finding, SourceFailed
 from .sources import from_endpoint
@@ -13,13 +14,22 @@ def lookup(ctx) -> Finding:
     except dnsq.DNSFailure as exc:
         if exc.kind == "nxdomain":
             ctx.domain_missing = True
-            raise SourceFailed(f"The domain {ctx.domain} does not exist in DNS.", status="nothing") from None
+            raise SourceFailed(
+                N_("The domain {domain} does not exist in DNS.").format(domain=ctx.domain), status="nothing"
+            ) from None
         raise SourceFailed(exc.detail, status="timeout" if exc.kind == "timeout" else "failed") from None
     if hosts == ["."]:
-        raise SourceFailed(f"{ctx.domain} publishes a null MX: it receives no email.", status="nothing")
+        raise SourceFailed(
+            N_("{domain} publishes a null MX: it receives no email.").format(domain=ctx.domain),
+            status="nothing",
+        )
     match = directory.lookup_mx(hosts)
     if match is None:
-        detail = f"MX {', '.join(hosts[:3])}: no known provider." if hosts else "No MX record."
+        detail = (
+            N_("MX {hosts}: no known provider.").format(hosts=", ".join(hosts[:3]))
+            if hosts
+            else N_("No MX record.")
+        )
         finding = Finding(MX, mx_hosts=hosts)
         finding.notes.append(detail)
         return finding

@@ -8,6 +8,7 @@ is a server the directory knows, which then also brings that provider's rules).
 from concurrent.futures import ThreadPoolExecutor
 
 from ..directory import host_matches
+from ..words import N_
 from . import dnsq
 from .model import DEFAULT, HIGH, IMAP, MEDIUM, SMTP, SRV, Finding, Server, SourceFailed
 
@@ -39,7 +40,7 @@ def lookup(ctx) -> Finding:
             continue
         _priority, _weight, port, target = records[0]
         if target == "." or not port:
-            finding.notes.append(f"{name} says the service is not offered.")
+            finding.notes.append(N_("{name} says the service is not offered.").format(name=name))
             continue
         inside = host_matches(target, ctx.domain)
         server = Server(

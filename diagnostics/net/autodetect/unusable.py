@@ -3,20 +3,22 @@ IMAP or SMTP server offered only without encryption (we never send a password in
 clear), or a provider that offers POP3 and no IMAP at all (we need IMAP for replies and
 the Sent folder). The usable half of an answer is still used."""
 
+from ..words import N_
+
 PLAINTEXT_ONLY = "plaintext_only"
 POP3_ONLY = "pop3_only"
 
 _PLAINTEXT = {
-    "imap": (
+    "imap": N_(
         "This provider's IMAP is unencrypted ({where} without TLS); we never send your password in "
         "clear. Ask the provider for an IMAP server with SSL/TLS or STARTTLS."
     ),
-    "smtp": (
+    "smtp": N_(
         "This provider's SMTP is unencrypted ({where} without TLS); we never send your password in "
         "clear. Ask the provider for an SMTP server with SSL/TLS or STARTTLS."
     ),
 }
-_POP3 = (
+_POP3 = N_(
     "This provider offers POP3 only, not IMAP. We need IMAP to see replies and the Sent folder: ask the "
     "provider whether IMAP is available on your plan."
 )

@@ -1,11 +1,12 @@
 """European mailbox providers and ISPs. Facts from each provider's own help pages;
 the notes are our own words."""
 
+from ..words import N_
 from .model import LOCAL_PART, NEEDS_PREPARATION, Provider, ssl, starttls
 
 
 def _enable(brand: str) -> str:
-    return f"Switch on POP3/IMAP access in {brand}'s mail settings before connecting."
+    return N_("Switch on POP3/IMAP access in {brand}'s mail settings before connecting.").format(brand=brand)
 
 
 GMX_DE = Provider(
@@ -40,7 +41,7 @@ MAILCOM = Provider(
     mx=("mail.com",),
     smtp=starttls("smtp.mail.com", 587),
     imap=ssl("imap.mail.com", 993),
-    notes=(_enable("mail.com"), "mail.com may only offer IMAP on its paid plans."),
+    notes=(_enable("mail.com"), N_("mail.com may only offer IMAP on its paid plans.")),
     help_url="https://support.mail.com/pop-imap/",
 )
 
@@ -65,8 +66,10 @@ T_ONLINE = Provider(
     smtp=ssl("securesmtp.t-online.de", 465),
     imap=ssl("secureimap.t-online.de", 993),
     notes=(
-        "Telekom wants a separate password for mail programs (not your Telekom login "
-        "password); set it up in the Telekom Mail settings.",
+        N_(
+            "Telekom wants a separate password for mail programs (not your Telekom login "
+            "password); set it up in the Telekom Mail settings."
+        ),
     ),
     help_url="https://www.telekom.de/hilfe/apps-dienste/e-mail/programme",
 )
@@ -79,7 +82,7 @@ FREENET = Provider(
     mx=("freenet.de",),
     smtp=starttls("mx.freenet.de", 587),
     imap=ssl("mx.freenet.de", 993),
-    notes=("Allow access from mail programs in freenet Mail's settings first.",),
+    notes=(N_("Allow access from mail programs in freenet Mail's settings first."),),
     help_url="https://hilfe.freenet.de/",
 )
 
@@ -100,7 +103,7 @@ POSTEO = Provider(
     mx=("posteo.de",),
     smtp=ssl("posteo.de", 465),
     imap=ssl("posteo.de", 993),
-    notes=("Posteo has no custom domains: use your @posteo address.",),
+    notes=(N_("Posteo has no custom domains: use your @posteo address."),),
     help_url="https://posteo.de/en/help/how-do-i-set-up-posteo-in-an-email-client-pop3-imap-and-smtp",
 )
 
@@ -131,7 +134,7 @@ FREE = Provider(
     mx=("free.fr",),
     smtp=ssl("smtp.free.fr", 465, LOCAL_PART),
     imap=ssl("imap.free.fr", 993, LOCAL_PART),
-    notes=("Free expects the part of your address before the @ as the username.",),
+    notes=(N_("Free expects the part of your address before the @ as the username."),),
     help_url="https://assistance.free.fr/",
 )
 
@@ -153,7 +156,7 @@ LA_POSTE = Provider(
     mx=("laposte.net",),
     smtp=ssl("smtp.laposte.net", 465),
     imap=ssl("imap.laposte.net", 993),
-    notes=("Allow access from mail programs in La Poste Mail's settings before connecting.",),
+    notes=(N_("Allow access from mail programs in La Poste Mail's settings before connecting."),),
     help_url="https://aide.laposte.net/",
 )
 
@@ -205,7 +208,7 @@ WP = Provider(
     mx=("wp.pl",),
     smtp=ssl("smtp.wp.pl", 465),
     imap=ssl("imap.wp.pl", 993),
-    notes=("Switch on access for mail programs (IMAP, POP3, SMTP) in Poczta WP's settings first.",),
+    notes=(N_("Switch on access for mail programs (IMAP, POP3, SMTP) in Poczta WP's settings first."),),
     help_url="https://pomoc.wp.pl/",
 )
 
@@ -218,8 +221,8 @@ O2 = Provider(
     smtp=ssl("poczta.o2.pl", 465, LOCAL_PART),
     imap=ssl("poczta.o2.pl", 993, LOCAL_PART),
     notes=(
-        "Switch on access for mail programs in Poczta o2's settings first.",
-        "o2 expects the part of your address before the @ as the username.",
+        N_("Switch on access for mail programs in Poczta o2's settings first."),
+        N_("o2 expects the part of your address before the @ as the username."),
     ),
     help_url="https://pomoc.o2.pl/",
 )
@@ -232,7 +235,7 @@ INTERIA = Provider(
     mx=("interia.pl",),
     smtp=ssl("poczta.interia.pl", 465),
     imap=ssl("poczta.interia.pl", 993),
-    notes=("Switch on access for mail programs in Poczta Interia's settings first.",),
+    notes=(N_("Switch on access for mail programs in Poczta Interia's settings first."),),
     help_url="https://pomoc.poczta.interia.pl/",
 )
 
@@ -244,7 +247,7 @@ ONET = Provider(
     mx=("onet.pl",),
     smtp=ssl("smtp.poczta.onet.pl", 465),
     imap=ssl("imap.poczta.onet.pl", 993),
-    notes=("Switch on access for mail programs in Poczta Onet's settings first.",),
+    notes=(N_("Switch on access for mail programs in Poczta Onet's settings first."),),
     help_url="https://pomoc.onet.pl/",
 )
 
@@ -265,7 +268,7 @@ BT = Provider(
     policy=NEEDS_PREPARATION,
     smtp=ssl("mail.btinternet.com", 465),
     imap=ssl("mail.btinternet.com", 993),
-    notes=("BT may ask for a separate password for mail programs, set in your BT account.",),
+    notes=(N_("BT may ask for a separate password for mail programs, set in your BT account."),),
     help_url="https://www.bt.com/help/email",
 )
 

@@ -1,6 +1,7 @@
 """Hosting companies and business mail services, found mostly through a custom
 domain's MX record. Facts from each provider's own help pages; notes are ours."""
 
+from ..words import N_
 from .model import NEEDS_PREPARATION, Provider, ssl, starttls
 
 GODADDY = Provider(
@@ -11,7 +12,10 @@ GODADDY = Provider(
     smtp=ssl("smtpout.secureserver.net", 465),
     imap=ssl("imap.secureserver.net", 993),
     notes=(
-        "GoDaddy's Microsoft 365 plans are Microsoft mailboxes: those connect with Sign in with Microsoft.",
+        N_(
+            "GoDaddy's Microsoft 365 plans are Microsoft mailboxes: those connect with Sign in with "
+            "Microsoft."
+        ),
     ),
     help_url="https://www.godaddy.com/help/server-and-port-settings-for-workspace-email-6949",
 )
@@ -112,7 +116,7 @@ MAILFENCE = Provider(
     mx=("mailfence.com",),
     smtp=ssl("smtp.mailfence.com", 465),
     imap=ssl("imap.mailfence.com", 993),
-    notes=("Mailfence only offers IMAP and SMTP on its paid plans.",),
+    notes=(N_("Mailfence only offers IMAP and SMTP on its paid plans."),),
     help_url="https://kb.mailfence.com/",
 )
 

@@ -1,6 +1,7 @@
 """Large international mailbox providers. Facts from each provider's own help pages;
 the notes are our own words."""
 
+from ..words import N_
 from .model import (
     LOCAL_PART,
     NEEDS_PREPARATION,
@@ -26,7 +27,7 @@ GOOGLE = Provider(
     oauth_imap=ssl("imap.gmail.com", 993),
     spf_includes=("_spf.google.com",),
     dkim_selectors=("google",),
-    notes=("Gmail and Google Workspace mailboxes connect with Sign in with Google.",),
+    notes=(N_("Gmail and Google Workspace mailboxes connect with Sign in with Google."),),
     help_url="https://support.google.com/mail/answer/7126229",
 )
 
@@ -52,8 +53,8 @@ MICROSOFT = Provider(
     # CNAMEs to selectorN-<domain>._domainkey.<tenant>.onmicrosoft.com.
     dkim_selectors=("selector1", "selector2"),
     notes=(
-        "Outlook.com, Hotmail, Live and Microsoft 365 mailboxes connect with Sign in with Microsoft.",
-        "Microsoft has switched off password sign-in for mail apps on these mailboxes.",
+        N_("Outlook.com, Hotmail, Live and Microsoft 365 mailboxes connect with Sign in with Microsoft."),
+        N_("Microsoft has switched off password sign-in for mail apps on these mailboxes."),
     ),
     help_url="https://support.microsoft.com/office/pop-imap-and-smtp-settings-8361e398-8af4-4e97-b147-6c6c4ac95353",
 )
@@ -67,7 +68,9 @@ YAHOO = Provider(
     mx=("yahoodns.net",),
     smtp=ssl("smtp.mail.yahoo.com", 465),
     imap=ssl("imap.mail.yahoo.com", 993),
-    notes=("Yahoo only accepts an app password here: generate one in your Yahoo account's security page.",),
+    notes=(
+        N_("Yahoo only accepts an app password here: generate one in your Yahoo account's security page."),
+    ),
     help_url="https://help.yahoo.com/kb/SLN4075.html",
 )
 
@@ -79,8 +82,8 @@ YAHOO_JAPAN = Provider(
     smtp=ssl("smtp.mail.yahoo.co.jp", 465, LOCAL_PART),
     imap=ssl("imap.mail.yahoo.co.jp", 993, LOCAL_PART),
     notes=(
-        "Turn on IMAP/SMTP access in Yahoo! JAPAN Mail's settings first.",
-        "The username is your Yahoo! JAPAN ID, the part before the @.",
+        N_("Turn on IMAP/SMTP access in Yahoo! JAPAN Mail's settings first."),
+        N_("The username is your Yahoo! JAPAN ID, the part before the @."),
     ),
     help_url="https://support.yahoo-net.jp/",
 )
@@ -94,7 +97,7 @@ AOL = Provider(
     mx=("mx-aol.mail.gm0.yahoodns.net",),
     smtp=ssl("smtp.aol.com", 465),
     imap=ssl("imap.aol.com", 993),
-    notes=("AOL only accepts an app password here: generate one under Account Security.",),
+    notes=(N_("AOL only accepts an app password here: generate one under Account Security."),),
     help_url="https://help.aol.com/articles/how-do-i-use-other-email-applications-to-send-and-receive-my-aol-mail",
 )
 
@@ -109,17 +112,17 @@ ICLOUD = Provider(
     smtp=starttls("smtp.mail.me.com", 587),
     imap=ssl("imap.mail.me.com", 993, LOCAL_PART),
     notes=(
-        "iCloud mailboxes work but are not recommended for sending sequences.",
-        "You need an app-specific password from your Apple Account settings.",
-        "For IMAP, iCloud expects only the part of your address before the @.",
+        N_("iCloud mailboxes work but are not recommended for sending sequences."),
+        N_("You need an app-specific password from your Apple Account settings."),
+        N_("For IMAP, iCloud expects only the part of your address before the @."),
     ),
     help_url="https://support.apple.com/102525",
 )
 
 _ZOHO_NOTES = (
-    "Switch on IMAP access in Zoho Mail's settings before connecting.",
-    "Zoho's free plan may not include IMAP/SMTP: a paid plan can be needed.",
-    "With two-factor authentication on, use an app-specific password.",
+    N_("Switch on IMAP access in Zoho Mail's settings before connecting."),
+    N_("Zoho's free plan may not include IMAP/SMTP: a paid plan can be needed."),
+    N_("With two-factor authentication on, use an app-specific password."),
 )
 
 
@@ -155,8 +158,10 @@ PROTON = Provider(
     policy=UNSUPPORTED,
     mx=("protonmail.ch",),
     notes=(
-        "Proton Mail encrypts mailboxes end to end and offers no direct SMTP/IMAP "
-        "access, so it cannot be connected.",
+        N_(
+            "Proton Mail encrypts mailboxes end to end and offers no direct SMTP/IMAP "
+            "access, so it cannot be connected."
+        ),
     ),
     help_url="https://proton.me/support/protonmail-bridge-install",
 )
@@ -168,7 +173,10 @@ TUTA = Provider(
     policy=UNSUPPORTED,
     mx=("tutanota.de",),
     notes=(
-        "Tuta keeps mail encrypted on its servers and has no IMAP or SMTP at all, so it cannot be connected.",
+        N_(
+            "Tuta keeps mail encrypted on its servers and has no IMAP or SMTP at all, so it cannot be "
+            "connected."
+        ),
     ),
     help_url="https://tuta.com/faq#imap",
 )
@@ -179,7 +187,7 @@ HEY = Provider(
     ("hey.com",),
     policy=UNSUPPORTED,
     mx=("hey.com",),
-    notes=("HEY does not offer IMAP or SMTP access, so it cannot be connected.",),
+    notes=(N_("HEY does not offer IMAP or SMTP access, so it cannot be connected."),),
     help_url="https://help.hey.com/",
 )
 
@@ -207,7 +215,11 @@ FASTMAIL = Provider(
     dkim_selectors=("fm1", "fm2", "fm3"),
     smtp=ssl("smtp.fastmail.com", 465),
     imap=ssl("imap.fastmail.com", 993),
-    notes=("Fastmail needs an app password, created under Settings → Privacy & Security.",),
+    notes=(
+        N_(
+            "Fastmail needs an app password, created under Settings → Privacy & Security.",
+        )
+    ),
     help_url="https://www.fastmail.help/hc/en-us/articles/1500000278342",
 )
 
@@ -218,7 +230,7 @@ POBOX = Provider(
     mx=("pobox.com",),
     smtp=ssl("smtp.pobox.com", 465),
     imap=ssl("mail.pobox.com", 993),
-    notes=("Pobox's IMAP mailbox is part of its Mailstore plan.",),
+    notes=(N_("Pobox's IMAP mailbox is part of its Mailstore plan."),),
     help_url="https://www.pobox.help/",
 )
 
@@ -231,8 +243,8 @@ YANDEX = Provider(
     smtp=ssl("smtp.yandex.com", 465),
     imap=ssl("imap.yandex.com", 993),
     notes=(
-        "Allow access from mail programs in Yandex Mail's settings first.",
-        "Yandex asks for an app password for mail programs.",
+        N_("Allow access from mail programs in Yandex Mail's settings first."),
+        N_("Yandex asks for an app password for mail programs."),
     ),
     help_url="https://yandex.com/support/mail/mail-clients/others.html",
 )
@@ -247,8 +259,8 @@ YANDEX_360 = Provider(
     smtp=ssl("smtp.yandex.com", 465),
     imap=ssl("imap.yandex.com", 993),
     notes=(
-        "An administrator may need to allow mail programs for the organisation first.",
-        "Use an app password created in your Yandex ID settings.",
+        N_("An administrator may need to allow mail programs for the organisation first."),
+        N_("Use an app password created in your Yandex ID settings."),
     ),
     help_url="https://yandex.com/support/business/",
 )
@@ -261,7 +273,7 @@ MAILRU = Provider(
     mx=("mail.ru",),
     smtp=ssl("smtp.mail.ru", 465),
     imap=ssl("imap.mail.ru", 993),
-    notes=("Mail.ru needs a password for external apps, created in its security settings.",),
+    notes=(N_("Mail.ru needs a password for external apps, created in its security settings."),),
     help_url="https://help.mail.ru/mail/mailer/popsmtp",
 )
 
@@ -273,7 +285,7 @@ RAMBLER = Provider(
     mx=("rambler.ru",),
     smtp=ssl("smtp.rambler.ru", 465),
     imap=ssl("imap.rambler.ru", 993),
-    notes=("Switch on access for mail programs in Rambler Mail's settings first.",),
+    notes=(N_("Switch on access for mail programs in Rambler Mail's settings first."),),
     help_url="https://help.rambler.ru/mail/",
 )
 

@@ -1,6 +1,7 @@
 """ISPs and national providers in the Americas and Asia. Facts from each provider's
 own help pages; the notes are our own words."""
 
+from ..words import N_
 from .model import NEEDS_PREPARATION, Provider, ssl, starttls
 
 COMCAST = Provider(
@@ -11,7 +12,7 @@ COMCAST = Provider(
     mx=("comcast.net",),
     smtp=starttls("smtp.comcast.net", 587),
     imap=ssl("imap.comcast.net", 993),
-    notes=("Turn on third-party access to your Xfinity mailbox in its security settings first.",),
+    notes=(N_("Turn on third-party access to your Xfinity mailbox in its security settings first."),),
     help_url="https://www.xfinity.com/support/articles/email-client-programs-with-xfinity-email",
 )
 
@@ -23,7 +24,7 @@ ATT = Provider(
     mx=("prodigy.net",),
     smtp=ssl("smtp.mail.att.net", 465),
     imap=ssl("imap.mail.att.net", 993),
-    notes=("AT&T wants a secure mail key instead of your password: create one in your AT&T profile.",),
+    notes=(N_("AT&T wants a secure mail key instead of your password: create one in your AT&T profile."),),
     help_url="https://www.att.com/support/article/email-support/KM1240308/",
 )
 
@@ -35,8 +36,8 @@ VERIZON = Provider(
     smtp=ssl("smtp.aol.com", 465),
     imap=ssl("imap.aol.com", 993),
     notes=(
-        "verizon.net mailboxes now live at AOL and use AOL's servers.",
-        "Generate an app password in your AOL account's security settings.",
+        N_("verizon.net mailboxes now live at AOL and use AOL's servers."),
+        N_("Generate an app password in your AOL account's security settings."),
     ),
     help_url="https://help.aol.com/articles/verizon-email-faq",
 )
@@ -50,8 +51,10 @@ QQ = Provider(
     smtp=ssl("smtp.qq.com", 465),
     imap=ssl("imap.qq.com", 993),
     notes=(
-        "Switch on the IMAP/SMTP service in QQ Mail's settings and use the authorisation "
-        "code it gives you as the password.",
+        N_(
+            "Switch on the IMAP/SMTP service in QQ Mail's settings and use the authorisation "
+            "code it gives you as the password."
+        ),
     ),
     help_url="https://service.mail.qq.com/",
 )
@@ -64,7 +67,9 @@ NETEASE_163 = Provider(
     mx=("163.com",),
     smtp=ssl("smtp.163.com", 465),
     imap=ssl("imap.163.com", 993),
-    notes=("Switch on IMAP/SMTP in the mailbox settings and use the authorisation code as the password.",),
+    notes=(
+        N_("Switch on IMAP/SMTP in the mailbox settings and use the authorisation code as the password."),
+    ),
     help_url="https://help.mail.163.com/",
 )
 
@@ -76,7 +81,9 @@ NETEASE_126 = Provider(
     mx=("126.com",),
     smtp=ssl("smtp.126.com", 465),
     imap=ssl("imap.126.com", 993),
-    notes=("Switch on IMAP/SMTP in the mailbox settings and use the authorisation code as the password.",),
+    notes=(
+        N_("Switch on IMAP/SMTP in the mailbox settings and use the authorisation code as the password."),
+    ),
     help_url="https://help.mail.163.com/",
 )
 
@@ -88,7 +95,7 @@ NAVER = Provider(
     mx=("naver.com",),
     smtp=ssl("smtp.naver.com", 465),
     imap=ssl("imap.naver.com", 993),
-    notes=("Switch on IMAP/SMTP in Naver Mail's settings (POP3/IMAP settings) first.",),
+    notes=(N_("Switch on IMAP/SMTP in Naver Mail's settings (POP3/IMAP settings) first."),),
     help_url="https://help.naver.com/",
 )
 
@@ -100,7 +107,7 @@ DAUM = Provider(
     mx=("daum.net",),
     smtp=ssl("smtp.daum.net", 465),
     imap=ssl("imap.daum.net", 993),
-    notes=("Switch on IMAP in Daum Mail's settings first.",),
+    notes=(N_("Switch on IMAP in Daum Mail's settings first."),),
     help_url="https://cs.daum.net/",
 )
 
