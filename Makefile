@@ -20,8 +20,11 @@ migrate: translations
 # The compiled catalogues (locale/*/LC_MESSAGES/*.mo) are built, never committed:
 # compilemessages needs gettext's msgfmt (apt-get install gettext; brew install gettext).
 translations: $(VENV)/.installed
-	@command -v msgfmt >/dev/null 2>&1 || { echo "msgfmt is missing: install gettext (apt-get install gettext)."; exit 1; }
-	$(PY) manage.py compilemessages --ignore '.venv' --ignore 'var' -v0
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(PY) manage.py compilemessages --ignore '.venv' --ignore 'var' -v0; \
+	else \
+	  echo "msgfmt is missing: pages stay in English until gettext is installed (apt-get install gettext)." >&2; \
+	fi
 
 # After changing words: collect every marked string into locale/<lang>/LC_MESSAGES/*.po
 # (the network core's N_() words too), then translate the new entries (locale/GLOSSARY.md).
