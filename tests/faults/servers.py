@@ -35,7 +35,7 @@ class RedisServer:
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                    "--appendonly", "no", "--dir", str(self.folder)]  # fmt: skip
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert wait_for(self._answers, 20), "the private Redis did not start"
+        assert wait_for(self._answers, 20, every=0.01), "the private Redis did not start"
 
     def _answers(self) -> bool:
         try:

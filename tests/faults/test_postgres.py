@@ -60,8 +60,8 @@ def test_a_postgres_restart_stops_nothing_and_tests_still_connect(
     postgres.createdb("fault")
     _manage(url, pki, "migrate", "--noinput")
     username = f"pg-{uuid.uuid4().hex[:6]}"
-    make_user = "from django.contrib.auth.models import User; User.objects.create_user(*{!r})"
-    _manage(url, pki, "shell", "-c", make_user.format((username, USER_PASSWORD)))
+    make_user = "from django.contrib.auth.models import User; User.objects.create_user({!r}, password={!r})"
+    _manage(url, pki, "shell", "-c", make_user.format(username, USER_PASSWORD))
     queue = f"fault-pg-{uuid.uuid4().hex[:8]}"
     worker = spawn_worker(url, pki, tmp_path / "worker.log", queue=queue)
     web = spawn_web(url, pki, tmp_path / "web.log", CELERY_QUEUE=queue)
