@@ -5,13 +5,14 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
 from core import dispatch, limits, refused
 from core.crypto import DecryptionError
+from languages.choice import for_user
 from live.publish import publish, publish_many
 
 from . import deliverability
@@ -347,7 +348,9 @@ def _record_logins(mailbox: Mailbox, diagnosis, password) -> None:
     if password.kind != PASSWORD:  # an OAuth token: a refusal is renewed, not remembered
         limits.record_auth_result(set(), succeeded)
         return
-    warnings = refused.record(failed, succeeded, password.value)
+    # The tries left are said in the owner's language (the worker speaks none of its own).
+    with translation.override(for_user(mailbox.user)):
+        warnings = refused.record(failed, succeeded, password.value)
     for report in diagnosis.errors:
         warning = warnings.get(pairs.get(report.protocol))
         if warning and report.reason in PASSWORD_REFUSED:

@@ -19,6 +19,9 @@ from diagnostics.net import errors, provider_help, reasons  # noqa: F401
 from diagnostics.net.words import templates
 
 _FIELD = re.compile(r"\{(\w+)\}")
+# Where one sentence ends and the next begins, for words stored as several sentences (a
+# refusal with the tries left after it).
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“«¡¿])")
 
 
 @cache
@@ -47,6 +50,9 @@ def say(text: str) -> str:
         match = pattern.fullmatch(text)
         if match is not None:
             return gettext(template).format(**match.groupdict())
+    sentences = _SENTENCE_END.split(text)
+    if len(sentences) > 1:
+        return " ".join(say(sentence) for sentence in sentences)
     return text
 
 

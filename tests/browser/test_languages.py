@@ -4,10 +4,7 @@ server's reply exactly as the server said it, then fix it and see the verdict. R
 Chromium (its locale sets Accept-Language), the live app, a real worker, Dovecot and an
 SMTP server on 127.0.0.1.
 
-Some of the words come from pages that the final translation pass wraps (the connect form
-and the mailbox page, templates/accounts/, and the result's words, accounts/results.py).
-Until then those checks are gathered in `final_pass` and the test is marked xfail, naming
-them; set FINAL_PASS_DONE once they are wrapped, and they fail the test like the others.
+Every check is a plain assertion: a word left in English fails the test.
 """
 
 import re
@@ -24,7 +21,6 @@ from tests.languages.catalogues import compile_all
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
-FINAL_PASS_DONE = False
 PASSWORD = "Brows3r-Pässword"
 TYPO = "Pässword-with-a-typo"
 LOCALES = {"de": "de-DE", "fr": "fr-FR", "es": "es-ES"}
@@ -114,11 +110,6 @@ def test_a_person_reads_the_failure_and_fixes_it_in_their_language(
     verdict = page.inner_text("#test-status")
     expect("the verdict", "Sending and receiving work" not in verdict and "Connected" not in verdict)
 
-    if final_pass and not FINAL_PASS_DONE:
-        pytest.xfail(
-            "waits for the final translation pass (templates/accounts/mailbox_form.html, "
-            "mailbox_detail.html, accounts/results.py, accounts/models.py): " + "; ".join(final_pass)
-        )
     assert not final_pass, final_pass
 
 

@@ -4,6 +4,7 @@ replies of a server without CREATE-SPECIAL-USE or one that refuses."""
 import imaplib
 import ssl
 
+from diagnostics.net.credentials import Password
 from diagnostics.net.imap_probe import probe_imap
 from diagnostics.net.redaction import Redactor
 from diagnostics.net.sent_create import new_name
@@ -19,7 +20,7 @@ def imap(config, port, user, security="ssl", create=False):
     steps = []
     rec = StepRecorder("imap", steps.append, Redactor(PW, (user,)))
     sent, folders, error = probe_imap(
-        ServerSettings("127.0.0.1", port, security, user), PW, config, rec, create_sent=create
+        ServerSettings("127.0.0.1", port, security, user), Password(PW), config, rec, create_sent=create
     )
     return error, sent, folders, rec, steps
 

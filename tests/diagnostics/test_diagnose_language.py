@@ -59,11 +59,6 @@ def test_without_the_option_it_speaks_english_even_when_another_language_is_acti
     assert result["errors"][0]["title"] == "IMAP authentication error"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the probes' own details are marked with N_ (diagnostics/net), but the catalogues do not "
-    "translate them yet: it passes once makemessages has collected them and translators have filled them",
-)
 def test_the_probes_own_detail_is_translated_too(
     monkeypatch,
     smtp_server,

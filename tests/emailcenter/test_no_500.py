@@ -115,10 +115,10 @@ def test_an_error_page_under_debug_shows_no_password(
 
     monkeypatch.setattr("django.template.response.SimpleTemplateResponse.render", broken)
     monkeypatch.setattr("django.shortcuts.render", broken)
-    for module in ("accounts.views", "accounts.entry", "monitoring.views"):
+    for module in ("accounts.views.mailboxes", "accounts.views.entry", "monitoring.views"):
         monkeypatch.setattr(f"{module}.render", broken, raising=False)
-    monkeypatch.setattr("accounts.views.redirect", broken)
-    monkeypatch.setattr("accounts.entry.redirect", broken, raising=False)
+    monkeypatch.setattr("accounts.views.mailboxes.redirect", broken)
+    monkeypatch.setattr("accounts.views.entry.redirect", broken, raising=False)
     monkeypatch.setattr("monitoring.views.redirect", broken, raising=False)
     client.raise_request_exception = False
     with caplog.at_level(logging.DEBUG):

@@ -187,7 +187,11 @@ def test_every_surface_agrees_on_every_state(
     world.health(State.CONNECTED)
     check(world, S.CONNECTED)
 
-    world.test("connected", round_trip={"status": "delivered_to_spam", "folder": "Junk"})
+    world.test(
+        "connected",
+        round_trip={"status": "delivered_to_spam", "folder": "Junk"},
+        delivery_status="delivered_to_spam",
+    )
     check(world, S.DELIVERY_WARNING)
     world.test("failed", [("no_sent_folder", "", "imap")], folders=["INBOX", "Archive", "Trash"])
     check(world, S.ALMOST)
@@ -204,7 +208,9 @@ def test_every_surface_agrees_on_every_state(
     check(world, S.DISCONNECTED)
     # The owner typed the password again and it connected: every page says so at once,
     # before the scheduler has noted the recovery on the health record.
-    world.test("connected", round_trip={"status": "delivered", "folder": "INBOX"})
+    world.test(
+        "connected", round_trip={"status": "delivered", "folder": "INBOX"}, delivery_status="delivered"
+    )
     assert Health.objects.get(pk=world.mailbox.pk).state == State.DISCONNECTED
     check(world, S.CONNECTED)
 
