@@ -45,7 +45,7 @@ class AlertSettingsForm(forms.ModelForm):
         required=False,
         max_length=200,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Used to sign each request (HMAC-SHA256). Leave empty to keep the current one."),
+        help_text=_("Used to sign each request (HMAC‑SHA256). Leave empty to keep the current one."),
     )
 
     class Meta:

@@ -1,14 +1,17 @@
-"""390 px wide, with German-length words: the result page and the pages of the Sent-folder
-choice, the health strip, the fleet and the import table neither scroll sideways nor break
-a word that would fit on its line ("UIDVALI DITY")."""
+"""390 px wide, with German-length words, in English and with the browser asking for
+German: the result page and the pages of the Sent-folder choice, the health strip, the
+fleet, the import table, support and review neither scroll sideways nor break a word that
+would fit on its line ("UIDVALI DITY")."""
 
 import pytest
 from django.utils import timezone
 
 from accounts.models import Mailbox
+from core.roles import SUPPORT, grant
 from diagnostics.flows import execute_test, start_test
 from imports.models import ImportJob, ImportRow
 from monitoring.models import Check, Health, State
+from support import flows as support_flows
 from tests.browser.conftest import sign_in
 from tests.staff_fixtures import admin_user  # noqa: F401
 
@@ -69,9 +72,9 @@ def _check(page, url: str) -> None:
     assert broken == [], (url, broken)
 
 
-@pytest.fixture
-def narrow(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+@pytest.fixture(params=["en-US", "de-DE"])
+def narrow(browser, request):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=request.param)
     page = context.new_page()
     page.set_default_timeout(20_000)
     yield page
@@ -125,16 +128,30 @@ def test_the_pages_fit_390_px_with_german_length_words(
         fix="Überprüfen Sie das Passwort.", password_encrypted="x",
     )  # fmt: skip
 
+    request = support_flows.open_request(
+        owner,
+        failed.latest_test(),
+        "Das Postfach verbindet sich nicht.",
+        owner.email or "kunde@example.test",
+        [],
+    )
     sign_in(narrow.context, app, owner)
     for path in ("/", "/mailboxes/new/", *(f"/mailboxes/{m.pk}/" for m in (connected, almost, failed)),
-                 f"/imports/{job.pk}/"):  # fmt: skip
+                 f"/mailboxes/{failed.pk}/edit/", "/imports/", f"/imports/{job.pk}/", "/support/",
+                 f"/support/new/{failed.latest_test().pk}/", f"/support/{request.pk}/",
+                 "/settings/alerts/"):  # fmt: skip
         _check(narrow, app + path)
 
+    grant(admin_user, SUPPORT)
     sign_in(narrow.context, app, admin_user)
     for path in (
         "/health/fleet/",
         f"/health/fleet/mailboxes/{connected.pk}/",
+        "/review/",
+        "/review/grouped/",
         f"/review/tests/{failed.latest_test().pk}/",
+        "/support/queue/",
+        f"/support/queue/{request.pk}/",
     ):
         _check(narrow, app + path)
 
