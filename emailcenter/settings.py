@@ -324,6 +324,9 @@ CELERY_WORKER_POOL = env("CELERY_WORKER_POOL", default="threads")
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=200)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat's ticks are written to the outbox (emailcenter/beat.py): one due while the broker is
+# away is held and sent when it returns.
+CELERY_BEAT_SCHEDULER = "emailcenter.beat:OutboxScheduler"
 CELERY_BEAT_SCHEDULE = {
     "reap-stuck-tests": {
         "task": "diagnostics.tasks.reap_stuck_tests",

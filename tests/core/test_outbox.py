@@ -165,3 +165,23 @@ def test_the_relay_thread_beats_and_sends_until_stopped(broker, settings):
     finally:
         relay.close()
     assert broker.taken[0][:2] == ("app.tasks.work", [3])
+
+
+def test_a_beat_tick_due_while_the_broker_is_away_is_held_and_sent_when_it_returns(broker, tmp_path):
+    from celery.beat import ScheduleEntry
+
+    from emailcenter.beat import OutboxScheduler
+    from emailcenter.celery import app
+
+    assert app.conf.beat_scheduler == "emailcenter.beat:OutboxScheduler"  # what beat runs
+    scheduler = OutboxScheduler(app, schedule_filename=str(tmp_path / "beat"), lazy=True)
+    entry = ScheduleEntry(name="reap", task="diagnostics.tasks.reap_stuck_tests", schedule=60.0, app=app)
+    broker.down = True
+    scheduler.apply_entry(entry)
+    held = OutboxMessage.objects.get()
+    assert held.task == "diagnostics.tasks.reap_stuck_tests" and held.sent_at is None
+
+    broker.down = False
+    outbox.broker.down_until = 0  # the backoff has passed
+    assert outbox.relay_due([held.queue]) == 1
+    assert [task for task, *_ in broker.taken] == ["diagnostics.tasks.reap_stuck_tests"]
