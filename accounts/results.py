@@ -29,9 +29,8 @@ from diagnostics.net.advice import (
     tips,
     waited,
 )
+from diagnostics.net.mailbox import PROTOCOLS
 from languages.words import say
-
-PROTOCOLS = ("smtp", "imap")
 
 UNTESTED, QUEUED, RUNNING = "untested", "queued", "running"
 CONNECTED, ALMOST, FAILED = "connected", "almost", "failed"

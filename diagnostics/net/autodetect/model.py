@@ -8,8 +8,7 @@ so one result can be cached per domain and shared by every user of it.
 import re
 from dataclasses import asdict, dataclass, field
 
-SMTP, IMAP = "smtp", "imap"
-PROTOCOLS = (SMTP, IMAP)
+from ..mailbox import IMAP, PROTOCOLS, SMTP  # noqa: F401 (the cascade's modules name them from here)
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 
