@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from core import credentials, crypto
 from diagnostics.net.credentials import Credential, Password
 from diagnostics.net.mailbox import MailboxSettings
-from diagnostics.net.transport import ServerSettings
 
 SECURITY_CHOICES = [("ssl", "SSL/TLS"), ("starttls", "STARTTLS"), ("none", _("None (unencrypted)"))]
 PORT_VALIDATORS = [MinValueValidator(1), MaxValueValidator(65535)]
@@ -91,24 +90,19 @@ class Mailbox(models.Model):
     def login_name(self, protocol: str = "") -> str:
         return self.connection_settings().login_name(protocol)
 
-    def smtp_settings(self) -> ServerSettings:
-        return self.connection_settings().server("smtp")
-
-    def imap_settings(self) -> ServerSettings:
-        return self.connection_settings().server("imap")
-
     # The fields a suggested fix may change, and nothing else.
     FIXABLE = ("smtp_security", "smtp_port", "imap_security", "imap_port", "smtp_username", "imap_username")
 
     def settings_snapshot(self) -> dict:
         """The settings as entered, for support and history; never the password."""
+        built = self.connection_settings()
         return {
             "email": self.email,
-            "username": self.login_name(),
-            "smtp_username": self.login_name("smtp"),
-            "imap_username": self.login_name("imap"),
-            "smtp": self.smtp_settings().as_dict(),
-            "imap": self.imap_settings().as_dict(),
+            "username": built.login_name(),
+            "smtp_username": built.login_name("smtp"),
+            "imap_username": built.login_name("imap"),
+            "smtp": built.server("smtp").as_dict(),
+            "imap": built.server("imap").as_dict(),
             "provider": self.provider_id,
         }
 

@@ -265,7 +265,8 @@ def execute_test(test_id: int) -> Finished | None:
 
     preferred = mailbox.sent_folder if mailbox.sent_folder_chosen else ""
     create = test.create_sent_folder
-    smtp, imap, config = mailbox.smtp_settings(), mailbox.imap_settings(), probe_config()
+    settings_of = mailbox.connection_settings()  # built once, for both probes and the checks after
+    smtp, imap, config = settings_of.server("smtp"), settings_of.server("imap"), probe_config()
     checks = deliverability.begin(mailbox, config)  # DNS checks run while the probes do
     steps = _Steps(test)
     diagnosis = run_probes(
