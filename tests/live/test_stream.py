@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connections
 from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 from django.utils import timezone
@@ -45,8 +46,15 @@ def _off_the_main_thread(call, *args):
     """Run `call` in a thread with no event loop: in a full run the browser tests'
     Playwright keeps one running in the main thread, where Django cannot call the
     async view from sync code (a real WSGI server thread never has one)."""
+
+    def served(*args):
+        try:
+            return call(*args)
+        finally:  # as a server's thread does at the end of a request: the pool gets it back
+            connections.close_all()
+
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(call, *args).result()
+        return pool.submit(served, *args).result()
 
 
 def _elsewhere(call, *args) -> None:
