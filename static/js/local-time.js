@@ -6,7 +6,8 @@
   var gettext = window.gettext || function (text) { return text; };  // the JavaScript catalogue
   var locale = document.documentElement.lang || undefined;
   var RECENT_DAYS = 7;
-  var exact = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+  // 24-hour, as the server writes every time (the `when` tag), in every language.
+  var exact = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
     timeZoneName: "short" };
   var dateOnly = { day: "numeric", month: "short", year: "numeric" };
   var words = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(locale, { numeric: "auto" }) : null;

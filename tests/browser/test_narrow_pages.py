@@ -47,7 +47,8 @@ _BROKEN_WORDS = """() => {
     if (!parent || !parent.offsetParent || parent.closest("script, style, select, option, svg")) continue;
     if (hidden(parent)) continue;
     const space = room(parent);
-    for (const match of node.textContent.matchAll(/\\S{6,}/g)) {
+    // A hyphen is a place a line may break ("SMTP-" / "Verschlüsselung"), as in print.
+    for (const match of node.textContent.matchAll(/[^\\s-]{6,}/g)) {
       const range = document.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
