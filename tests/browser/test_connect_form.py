@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from tests.browser.disclosure import open_settings
 from tests.conftest import spawn_worker
 from tests.servers.dns import LocalDNS
 
@@ -88,12 +89,6 @@ def value(page, name: str) -> str:
 
 def focused(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.name || ''")
-
-
-def open_settings(page) -> None:
-    """The person opens \"Edit settings\": the server fields are folded away until then."""
-    if not page.eval_on_selector("#server-settings", "d => d.open"):
-        page.click("#server-settings > summary")
 
 
 def settings_open(page) -> bool:

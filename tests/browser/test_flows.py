@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from tests.browser.disclosure import open_settings
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
 PASSWORD = "Brows3r-Pässword"
@@ -21,12 +23,6 @@ def sign_up(watched, app, username="person"):
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/mailboxes/new/$"))
     return email
-
-
-def open_settings(page) -> None:
-    """The server fields sit behind \"Edit settings\" (open by itself when nothing was found)."""
-    if not page.eval_on_selector("#server-settings", "d => d.open"):
-        page.click("#server-settings > summary")
 
 
 def fill_connect_form(

@@ -25,8 +25,8 @@ STORES = [
 ]
 
 
-def _hits_from(env: dict, key: str, n: int, go: Path, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "tests.core.count_hits", key, str(n), str(go)]
+def _hits_from(env: dict, key: str, n: int, go: Path, mine: Path, theirs: Path, log: Path):
+    command = [sys.executable, "-m", "tests.core.count_hits", key, str(n), str(go), str(mine), str(theirs)]
     with open(log, "wb") as err:  # a file, not a pipe: its logging can never block it
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
 
@@ -40,7 +40,8 @@ def test_fifty_increments_from_two_processes_at_once_give_fifty(store, test_data
     key = f"concurrency-{uuid.uuid4().hex}"
     go = tmp_path / "go"
     logs = [tmp_path / f"hits-{i}.log" for i in range(2)]
-    procs = [_hits_from(env, key, 25, go, log) for log in logs]
+    marks = [tmp_path / f"started-{i}" for i in range(2)]
+    procs = [_hits_from(env, key, 25, go, marks[i], marks[1 - i], logs[i]) for i in range(2)]
     for proc, log in zip(procs, logs, strict=True):  # both set up and connected: start together
         assert proc.stdout.readline().strip() == "ready", log.read_text()[-3000:]
     go.touch()
@@ -55,7 +56,7 @@ def test_fifty_increments_from_two_processes_at_once_give_fifty(store, test_data
         assert Counter.objects.get(key=key).value == 50
     else:
         assert counters.count(key, WINDOW) == 50
-    # Both really ran at once: each started before the other finished.
+    # Both really ran at once (the harness makes sure): each started before the other finished.
     spans = [[float(word) for word in out[0].split()[1:]] for out in lines]
     assert spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1], spans
 
