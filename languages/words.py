@@ -22,6 +22,11 @@ _FIELD = re.compile(r"\{(\w+)\}")
 # Where one sentence ends and the next begins, for words stored as several sentences (a
 # refusal with the tries left after it).
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“«¡¿])")
+# Words stored as a list joined by "; " (the sources autodetection asked), and a problem
+# stored after the column it belongs to ("smtp_port: Not a number."): each part is said
+# on its own; the column's name stays as the file wrote it.
+_LIST = "; "
+_COLUMN = re.compile(r"(?P<column>[^:\n]{1,60}?): (?P<words>.+)", re.DOTALL)
 
 
 @cache
@@ -50,9 +55,16 @@ def say(text: str) -> str:
         match = pattern.fullmatch(text)
         if match is not None:
             return gettext(template).format(**match.groupdict())
+    if _LIST in text:
+        return _LIST.join(say(part) for part in text.split(_LIST))
     sentences = _SENTENCE_END.split(text)
     if len(sentences) > 1:
         return " ".join(say(sentence) for sentence in sentences)
+    column = _COLUMN.fullmatch(text)
+    if column is not None:
+        words = say(column["words"])
+        if words != column["words"]:
+            return gettext("{column}: {problem}").format(column=column["column"], problem=words)
     return text
 
 

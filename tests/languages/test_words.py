@@ -37,3 +37,39 @@ def test_an_error_keeps_its_codes_and_the_servers_reply_verbatim():
     assert said["title"] == "IMAP-Anmeldung fehlgeschlagen"
     assert said["detail"].startswith("Der Posteingangsserver (IMAP)")
     assert reasons.TYPO_TIP not in said["help"] and len(said["help"]) == len(report.help)
+
+
+def test_words_stored_as_a_list_are_said_part_by_part():
+    from diagnostics.net.words import N_
+
+    notes = "; ".join(
+        [
+            N_("{name} says the service is not offered.").format(name="_imaps._tcp.example.test"),
+            N_("No server answered."),
+            "imap.example.test: 421 busy, try later",  # a server's words: verbatim
+        ]
+    )
+    with translation.override("de"):
+        said = say(notes)
+    parts = said.split("; ")
+    assert len(parts) == 3
+    assert parts[0] == say_in("de", N_("{name} says the service is not offered.")).format(
+        name="_imaps._tcp.example.test"
+    )
+    assert parts[1] != "No server answered." and parts[2] == "imap.example.test: 421 busy, try later"
+
+
+def test_an_invalid_import_rows_message_is_said_with_its_column_as_the_file_wrote_it():
+    from imports import rows
+
+    row, _ = rows.clean(2, ["", "secret"], ["E-mail Address", "password"], {"email": 0, "password": 1})
+    assert row.message == "E-mail Address: The email address is empty."
+    with translation.override("fr"):
+        said = say(row.message)
+    assert said.startswith("E-mail Address") and "The email address" not in said
+    assert said.endswith(say_in("fr", "The email address is empty."))
+
+
+def say_in(language: str, english: str) -> str:
+    with translation.override(language):
+        return translation.gettext(english)
