@@ -12,6 +12,9 @@ from django.conf import settings
 
 RUN_CONNECTION_TEST = "diagnostics.tasks.run_connection_test"
 DETECT_DOMAIN = "diagnostics.tasks.detect_domain"
+# Sent by a worker as it starts (emailcenter.celery): what a dead predecessor left.
+REQUEUE_ORPHANED_TESTS = "diagnostics.tasks.requeue_orphaned_tests"
+REQUEUE_ORPHANED_ROWS = "imports.tasks.requeue_orphaned_rows"
 
 
 def send(task: str, *args, countdown: float = 0) -> None:

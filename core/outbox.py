@@ -32,7 +32,7 @@ from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from . import dispatch
+from . import dispatch, workers
 from .models import Heartbeat, OutboxMessage
 from .outage import Outage
 
@@ -249,6 +249,14 @@ class Relay:
         self._last_prune = time.monotonic()
 
     def start(self) -> "Relay":
+        if self.role == "worker":
+            workers.set_this_worker(self.name)
+            # Beaten before anything is claimed: a claim under this name is then never
+            # older than this process's start unless an earlier process made it.
+            with contextlib.suppress(Exception):  # the database away: the loop beats later
+                heartbeat(self.name, self.role, self.started)
+                self._last_beat = time.monotonic()
+            connection.close()  # the starting thread's: it runs no tasks
         self._thread = threading.Thread(target=self._run, name=f"outbox-relay-{self.role}", daemon=True)
         self._thread.start()
         log.info("outbox relay started for %s on %s", self.name, ", ".join(self.queues))

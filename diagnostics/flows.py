@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from accounts.models import Mailbox
-from core import dispatch, limits, refused
+from core import dispatch, limits, refused, workers
 from core.crypto import DecryptionError
 from languages.choice import for_user
 from live.publish import publish, publish_many
@@ -73,13 +73,18 @@ def start_test(mailbox: Mailbox, round_trip: bool | None = None, create_sent: bo
         test.save()
         Mailbox.objects.filter(pk=mailbox.pk).update(status=Mailbox.Status.TESTING)
         enqueue(test.pk)  # in this transaction: the test and its task exist together
-        _changed(test)  # queued: another tab on this mailbox's page shows the new test
+        changed(test)  # queued: another tab on this mailbox's page shows the new test
     return test
 
 
-def _changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
+def changed(test: ConnectionTest, mailbox_too: bool = True) -> None:
     """Tell the pages watching this test (and its mailbox) to re-read it, on commit."""
     publish_many([f"test-{test.pk}", f"mailbox-{test.mailbox_id}"] if mailbox_too else [f"test-{test.pk}"])
+
+
+def fail(test: ConnectionTest, report: ErrorReport) -> Finished:
+    """End a test as failed with one report (the worker's, not the server's)."""
+    return _finish(test, ConnectionTest.Status.FAILED, "", [report])
 
 
 def _already_refused(mailbox: Mailbox) -> ErrorReport | None:
@@ -150,9 +155,11 @@ def _claim(test_id: int) -> ConnectionTest | None:
             return _new_attempt(test)
         test.status = ConnectionTest.Status.RUNNING
         test.started_at = timezone.now()
-        test.message = ""
-        test.save(update_fields=["status", "started_at", "message", "held_since", "handed_at", "deadline_at"])
-        _changed(test, mailbox_too=False)
+        test.worker = workers.this_worker()  # a dead worker's test runs again (orphans.py)
+        test.message = ConnectionTest.RERUN if test.reruns else ""
+        fields = ["status", "started_at", "worker", "message", "held_since", "handed_at", "deadline_at"]
+        test.save(update_fields=fields)
+        changed(test, mailbox_too=False)
     return test
 
 
@@ -172,7 +179,7 @@ def _new_attempt(earlier: ConnectionTest, **fields) -> ConnectionTest:
     attempt.save()
     Mailbox.objects.filter(pk=earlier.mailbox_id).update(status=Mailbox.Status.TESTING)
     log.warning("test %s ran after it was shown failed: recorded as test %s", earlier.pk, attempt.pk)
-    _changed(attempt)
+    changed(attempt)
     return attempt
 
 
@@ -189,6 +196,11 @@ def _record(test: ConnectionTest, diagnosis, fields: list[str]) -> Finished | No
         current = ConnectionTest.objects.select_for_update().filter(pk=test.pk).first()
         if current is None:
             return None  # the mailbox was deleted while it ran
+        if current.worker != test.worker or current.started_at != test.started_at:
+            # Taken from this run as orphaned (its worker looked gone): the run it was
+            # given to writes the verdict.
+            log.warning("test %s was run again elsewhere: this run's result is dropped", test.pk)
+            return None
         if current.status not in ConnectionTest.FINAL and not current.overdue:
             return _finish(
                 test, diagnosis.status, diagnosis.sent_folder, diagnosis.errors, fields=tuple(fields)
@@ -218,7 +230,7 @@ def _finish(
         test.sent_folder = sent_folder
         test.finished_at = now
         test.save(update_fields=["status", "sent_folder", "finished_at", *fields])
-        _changed(test)
+        changed(test)
         if not touch_mailbox:
             return Finished(test, reports)
         update = {"status": status, "last_tested_at": now}
@@ -278,6 +290,9 @@ def execute_test(test_id: int) -> Finished | None:
     test.folders = diagnosis.folders
     round_trip = test.round_trip_requested and diagnosis.status == CONNECTED
     fields = deliverability.store_verdict(test, diagnosis, checks, round_trip)
+    if test.message == ConnectionTest.RERUN:  # said while it ran again; the verdict speaks now
+        test.message = ""
+        fields.append("message")
     finished = _record(test, diagnosis, ["transcript", "folders", *fields])
     if finished is not None and finished.test.checks_until is not None:
         _after_verdict(finished.test, checks, diagnosis, smtp, imap, password, steps)
@@ -301,7 +316,7 @@ def _after_verdict(test, checks, diagnosis, smtp, imap, password, steps) -> None
     with transaction.atomic():
         TestError.save_reports(test, reports)
         test.save(update_fields=fields)
-        _changed(test)
+        changed(test)
 
 
 class _Steps:
@@ -400,7 +415,7 @@ def _reap_stuck_checks() -> int:
             if fresh is None:
                 continue
             fresh.save(update_fields=deliverability.delivery_failed(fresh))
-            _changed(fresh)
+            changed(fresh)
             count += 1
     return count
 

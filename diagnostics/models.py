@@ -64,6 +64,11 @@ class ConnectionTest(models.Model):
     held_since = models.DateTimeField(null=True, blank=True)
     # When a held task finally reached the broker (its deadline counts from then).
     handed_at = models.DateTimeField(null=True, blank=True)
+    # The worker process that took it (core.workers), and how often it was run again
+    # because that process died mid-test: once, then it ends failed (a test that kills its
+    # worker is not run forever).
+    worker = models.CharField(max_length=200, blank=True, default="")
+    reruns = models.PositiveSmallIntegerField(default=0)
     # A result that came after this test's attempt had been shown as failed is recorded
     # as a new attempt, pointing back here, rather than changing what was shown.
     retry_of = models.ForeignKey(
@@ -99,6 +104,8 @@ class ConnectionTest(models.Model):
     def __str__(self) -> str:
         return f"test {self.pk} of {self.mailbox_id}: {self.status}"
 
+    # Shown while a test whose worker died mid-test runs again on another (core.workers).
+    RERUN = gettext_noop("The worker running this test stopped before it ended; the test runs again.")
     # Shown for a test past its deadline that no worker finished. Computed when the
     # page is read, so no page waits on the reaper (which needs a worker too).
     NO_WORKER = gettext_noop(

@@ -6,7 +6,7 @@ from django.db import InterfaceError, OperationalError
 
 from live.publish import publish
 
-from . import flows
+from . import flows, orphans
 from .models import round_trip_budget
 
 # Above the probe deadline: both protocols run at once, plus room for DNS and the database,
@@ -35,8 +35,16 @@ def run_connection_test(test_id: int) -> None:
 
 @shared_task(ignore_result=True)
 def reap_stuck_tests() -> int:
-    """Run by Celery beat: tests past their deadline end as failed with a clear message."""
+    """Run by Celery beat: tests whose worker is gone run again; tests past their deadline
+    end as failed with a clear message."""
+    orphans.requeue_orphaned_tests()
     return flows.reap_stuck_tests()
+
+
+@shared_task(ignore_result=True)
+def requeue_orphaned_tests() -> int:
+    """Sent by a worker as it starts: the tests a dead predecessor left run again."""
+    return orphans.requeue_orphaned_tests()
 
 
 @shared_task(

@@ -37,10 +37,30 @@ _relays: list = []
 @worker_ready.connect
 def _start_worker_relay(sender=None, **_) -> None:
     """Each worker relays the held tasks of the queues it consumes, and beats."""
+    from core import workers
     from core.outbox import Relay
 
     queues = sorted(sender.app.amqp.queues.consume_from or [sender.app.conf.task_default_queue])
-    _relays.append(Relay("worker", queues, name=f"worker {sender.hostname}").start())
+    _relays.append(Relay("worker", queues, name=workers.name_for(sender.hostname)).start())
+    _sweep_orphans()
+
+
+def _sweep_orphans() -> None:
+    """A worker that starts may replace one that died mid-test (`make run` and compose
+    restart it under the same name): the tests it left run again now, not at the next
+    reaper run. Queued through the outbox, so a broker still away delays it, never loses it."""
+    from django.db import connection, transaction
+
+    from core import dispatch
+
+    try:
+        with transaction.atomic():
+            dispatch.send(dispatch.REQUEUE_ORPHANED_TESTS)
+            dispatch.send(dispatch.REQUEUE_ORPHANED_ROWS)
+    except Exception:  # the database away: beat's reaper sweeps as well
+        logging.getLogger(__name__).warning("could not queue the orphaned-test sweep", exc_info=True)
+    finally:
+        connection.close()
 
 
 @beat_init.connect

@@ -10,7 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from core import crypto, dispatch
+from core import crypto, dispatch, workers
 from diagnostics.config import probe_config
 from diagnostics.net import errors
 from diagnostics.net.words import N_
@@ -104,6 +104,11 @@ def _send(job_id: int, task: str, *args) -> bool:
     return True
 
 
+def send_rows(job_id: int, row_ids: list[int]) -> None:
+    """Queue these queued rows' tests (their limits are counted already)."""
+    _send(job_id, TEST_ROWS, job_id, row_ids)
+
+
 def check_job(job_id: int) -> None:
     """In the worker: detect the servers the file left out (each domain once, one
     deadline), then queue the queued rows' tests in chunks, by id."""
@@ -161,7 +166,9 @@ def _claim(job_id: int, row_ids: list[int]) -> list[ImportRow]:
             .filter(pk__in=row_ids, job_id=job_id, state=R.QUEUED)
         )
         deadline = testing_deadline()
-        ImportRow.objects.filter(pk__in=[r.pk for r in rows]).update(state=R.TESTING, deadline_at=deadline)
+        ImportRow.objects.filter(pk__in=[r.pk for r in rows]).update(
+            state=R.TESTING, deadline_at=deadline, worker=workers.this_worker(), claimed_at=timezone.now()
+        )
     if rows:
         publish(f"import-{job_id}")
     return rows

@@ -89,6 +89,11 @@ class ImportRow(models.Model):
     sso = models.CharField(max_length=12, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
     tested_at = models.DateTimeField(null=True, blank=True)
+    # The worker process testing the row (core.workers) and since when; a row whose worker
+    # died mid-test is tested again, once (orphans.py).
+    worker = models.CharField(max_length=200, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    reruns = models.PositiveSmallIntegerField(default=0)
     mailbox = models.ForeignKey("accounts.Mailbox", null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:

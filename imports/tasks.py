@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import flows
+from . import flows, orphans
 
 
 @shared_task(
@@ -31,5 +31,13 @@ def test_rows(job_id: int, row_ids: list[int]) -> None:
 
 @shared_task(ignore_result=True)
 def reap() -> None:
-    """Run by Celery beat."""
+    """Run by Celery beat: rows whose worker is gone are tested again; rows past their
+    deadline end failed; expired jobs go."""
+    orphans.requeue_orphaned_rows()
     flows.reap()
+
+
+@shared_task(ignore_result=True)
+def requeue_orphaned_rows() -> int:
+    """Sent by a worker as it starts: the rows a dead predecessor was testing."""
+    return orphans.requeue_orphaned_rows()

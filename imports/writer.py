@@ -9,6 +9,7 @@ results costs the page one refresh, not one per row.
 from django.db import transaction
 from django.utils import timezone
 
+from core import workers
 from core.batching import BatchWriter
 from live.publish import publish_many
 
@@ -47,7 +48,10 @@ def save(results: list[tuple]) -> None:
     with transaction.atomic():
         for row_id, fields in saved:
             # Only a row still being tested: a reaped or re-queued row keeps its newer state.
-            ImportRow.objects.filter(pk=row_id, state=R.TESTING).update(**fields, tested_at=now)
+            # Only while this process still holds the row: one taken from it as orphaned
+            # (orphans.py) is the run it was given to's to write.
+            mine = ImportRow.objects.filter(pk=row_id, state=R.TESTING, worker=workers.this_worker())
+            mine.update(**fields, tested_at=now)
 
 
 writer = ResultWriter()

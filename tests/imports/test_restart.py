@@ -29,6 +29,60 @@ def _wait(predicate, seconds=40):
     pytest.fail("timed out")
 
 
+HEADER = [
+    "email",
+    "password",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+]
+
+
+def test_rows_whose_worker_was_killed_are_tested_again_by_the_worker_that_replaces_it(
+    client, user, dovecot, smtp_server, raw_server, pki, test_database_url, settings, tmp_path
+):
+    """As `make run` and compose do: the dead worker is started again, and the rows it was
+    testing are tested again, with nothing for the person to do."""
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue = f"imp-rerun-{uuid.uuid4().hex[:8]}"
+    names = [dovecot.unique_username("rerun"), dovecot.unique_username("rerun")]
+    for name in names:
+        dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users=dict.fromkeys(names, PASSWORD))
+    slow = delayed_proxy(raw_server, smtp.port, delay=1.5)
+    server = ["127.0.0.1", str(slow.port), "starttls", "127.0.0.1", str(dovecot.port_ssl), "ssl"]
+    client.force_login(user)
+    client.post(reverse("import_new"), {"pasted": write_csv(HEADER, [[n, PASSWORD, *server] for n in names])})
+    job = ImportJob.objects.get()
+    log = tmp_path / "worker.log"
+    worker = spawn_worker(test_database_url, pki, log, queue=queue)
+    try:
+        client.post(reverse("import_mapping", args=[job.pk]), {f"col_{h}": i for i, h in enumerate(HEADER)})
+        _wait(lambda: ImportRow.objects.filter(job=job, state=R.TESTING).count() == 2)
+        first = set(ImportRow.objects.values_list("worker", flat=True))
+        worker.proc.send_signal(signal.SIGKILL)  # mid-test: SMTP is still waiting for its greeting
+        worker.proc.wait(10)
+    finally:
+        if worker.proc.poll() is None:
+            worker.proc.kill()
+    second = spawn_worker(test_database_url, pki, log, queue=queue)
+    try:
+        _wait(lambda: ImportRow.objects.filter(job=job, state=R.CONNECTED).count() == 2)
+    except BaseException:
+        print(list(ImportRow.objects.values("state", "code", "message")), second.log()[-3000:])
+        raise
+    finally:
+        second.proc.terminate()
+        second.proc.wait(15)
+    done = ImportRow.objects.filter(job=job)
+    assert {row.reruns for row in done} == {1} and not first & {row.worker for row in done}
+    page = client.get(reverse("import_detail", args=[job.pk])).content.decode()
+    assert page.count('data-state="connected"') == 2 and "stuck" not in page
+    assert PASSWORD not in second.log()
+
+
 def test_a_worker_killed_mid_test_leaves_a_clear_state_and_checking_again_finishes(
     client, user, dovecot, smtp_server, raw_server, pki, test_database_url, settings, tmp_path
 ):
