@@ -148,6 +148,9 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     given_up = models.BooleanField(default=False)
     last_error = models.CharField(max_length=300, blank=True)
+    # Held by the task posting it (webhooks.deliver): a duplicate task (the outbox delivers at
+    # least once) finds it taken and posts nothing. Past this time the holder is presumed dead.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -15,9 +15,11 @@ import json
 import logging
 import ssl
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -36,6 +38,9 @@ DELIVER = "monitoring.tasks.deliver_webhook"
 BACKOFF_SECONDS = (10, 60, 300, 1800)  # then given up
 WEB_PORTS = (80, 443, 8080, 8443)
 TIMEOUT = 10.0
+# Longer than one attempt can take (the connection, the request and the answer, each
+# within TIMEOUT).
+CLAIM = timedelta(seconds=TIMEOUT * 3 + 30)
 
 
 class WebhookRefused(Exception):
@@ -133,11 +138,22 @@ def post(url: str, body: bytes, secret: str) -> int:
 @sensitive_variables()
 def deliver(delivery_id: int) -> str:
     """One attempt: "delivered", "retry", "refused" or "given_up"."""
-    delivery = WebhookDelivery.objects.filter(
-        pk=delivery_id, delivered_at__isnull=True, given_up=False
-    ).first()
-    if delivery is None:
-        return "done"
+    now = timezone.now()
+    open_ = WebhookDelivery.objects.filter(pk=delivery_id, delivered_at__isnull=True, given_up=False)
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    if not open_.filter(free).update(claimed_until=now + CLAIM):
+        return "done"  # delivered, given up, or being posted by another task right now
+    try:
+        return _attempt(WebhookDelivery.objects.get(pk=delivery_id))
+    except BaseException:
+        # Broken off unexpectedly: free it at once, so that the retry queued for it posts.
+        WebhookDelivery.objects.filter(pk=delivery_id).update(claimed_until=None)
+        raise
+
+
+@sensitive_variables()
+def _attempt(delivery: WebhookDelivery) -> str:
+    delivery.claimed_until = None  # each save below ends this attempt's hold
     pref = AlertPreference.objects.filter(user_id=delivery.user_id).first()
     secret = pref.webhook_secret() if pref else ""
     delivery.attempts += 1

@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -95,3 +96,58 @@ def test_private_addresses_are_refused(user, settings, receiver):
     assert not endpoint.requests
     assert webhooks.validate_url("https://hooks.example.com/x") == ""
     assert webhooks.validate_url("ftp://hooks.example.com/x")
+
+
+def test_two_tasks_for_one_delivery_at_the_same_instant_post_it_once(user, receiver):
+    """The outbox delivers a task at least once: a duplicate that starts while the first is
+    posting finds the delivery taken and posts nothing."""
+    from django.db import connection
+
+    endpoint = receiver()
+    answered = threading.Event()
+    endpoint.server.RequestHandlerClass.do_POST = _held(endpoint.server.RequestHandlerClass.do_POST, answered)
+    _hook(user, endpoint.url)
+    delivery = WebhookDelivery.objects.create(user=user, url=endpoint.url, body="{}")
+    start = threading.Barrier(2)
+    results = []
+
+    def task():
+        start.wait()
+        try:
+            results.append(webhooks.deliver(delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=task) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    assert answered.wait(10)
+    for thread in threads:
+        thread.join(20)
+    assert sorted(results) == ["delivered", "done"] and len(endpoint.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and delivery.claimed_until is None
+
+
+def test_an_attempt_broken_off_unexpectedly_leaves_the_delivery_free_for_its_retry(
+    user, receiver, monkeypatch
+):
+    endpoint = receiver()
+    _hook(user, endpoint.url)
+    delivery = WebhookDelivery.objects.create(user=user, url=endpoint.url, body="{}")
+    monkeypatch.setattr(webhooks, "post", lambda *args: 1 / 0)  # a bug, not a network fault
+    with pytest.raises(ZeroDivisionError):
+        webhooks.deliver(delivery.pk)
+    monkeypatch.undo()
+    assert webhooks.deliver(delivery.pk) == "delivered" and len(endpoint.requests) == 1
+
+
+def _held(do_post, answered):
+    """The receiver answers after a second: long enough for a second task to arrive."""
+
+    def held(self):
+        time.sleep(1)
+        do_post(self)
+        answered.set()
+
+    return held
