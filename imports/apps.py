@@ -9,8 +9,9 @@ class ImportsConfig(AppConfig):
     def ready(self) -> None:
         from core import secrets
 
-        from . import live_topics
+        from . import live_topics, queueing
 
         live_topics.register()
+        queueing.connect()
         secrets.register(self.get_model("ImportRow"), "cells_encrypted", label="import row cells")
         secrets.register(self.get_model("ImportRow"), "password_encrypted", label="import row password")

@@ -99,7 +99,8 @@ def mapping_from(data, headers: list[str]) -> dict[str, int]:
 
 def _send(job_id: int, task: str, *args) -> bool:
     """Queue through the outbox, in the caller's transaction: a broker outage holds the
-    task until the broker is back, and the rows wait (their deadline is QUEUE_WAIT)."""
+    task until the broker is back, and the rows wait for it (queueing.py): their deadline,
+    QUEUE_WAIT, counts from when the broker took it."""
     dispatch.send(task, *args)
     return True
 
@@ -228,7 +229,7 @@ def recheck(job: ImportJob) -> int:
         ):
             return 0
         now = timezone.now()
-        stale = job.rows.filter(state__in=[R.QUEUED, R.TESTING], deadline_at__lt=now)
+        stale = job.rows.filter(state__in=[R.QUEUED, R.TESTING], deadline_at__lt=now, held_since__isnull=True)
         again = job.rows.filter(state=R.FAILED).exclude(password_encrypted="") | stale
         count = again.update(
             state=R.QUEUED,
@@ -295,7 +296,9 @@ def reap() -> tuple[int, int]:
     """Rows no worker finished end as failed with a clear message; expired jobs (and
     every encrypted password in them) are deleted."""
     now = timezone.now()
-    stuck = ImportRow.objects.filter(state__in=[R.QUEUED, R.TESTING], deadline_at__lt=now)
+    stuck = ImportRow.objects.filter(
+        state__in=[R.QUEUED, R.TESTING], deadline_at__lt=now, held_since__isnull=True
+    )  # a held row's deadline has not started: the outbox sends its task when the broker is back
     jobs = set(stuck.values_list("job_id", flat=True))
     reaped = stuck.update(
         state=R.FAILED,

@@ -94,6 +94,9 @@ class ImportRow(models.Model):
     worker = models.CharField(max_length=200, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
     reruns = models.PositiveSmallIntegerField(default=0)
+    # Set while the outbox holds the row's task (the broker is away): its deadline waits,
+    # and the page says the row waits for the queue (queueing.py).
+    held_since = models.DateTimeField(null=True, blank=True)
     mailbox = models.ForeignKey("accounts.Mailbox", null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
@@ -108,10 +111,20 @@ class ImportRow(models.Model):
 
     NO_WORKER = N_("No worker finished testing this row in time (the worker may have stopped). Check again.")
 
+    WAITING_FOR_QUEUE = N_(
+        "Waiting for the queue: the task broker cannot be reached right now. The row is tested "
+        "by itself as soon as it is back; you can leave this page."
+    )
+
+    @property
+    def held(self) -> bool:
+        return self.state == R.QUEUED and self.held_since is not None
+
     @property
     def overdue(self) -> bool:
         return (
             self.state in (R.QUEUED, R.TESTING)
+            and not self.held
             and self.deadline_at is not None
             and self.deadline_at < timezone.now()
         )
@@ -122,6 +135,8 @@ class ImportRow(models.Model):
 
     @property
     def shown_message(self) -> str:
+        if self.held:
+            return self.WAITING_FOR_QUEUE
         return self.NO_WORKER if self.overdue else self.message
 
     @property

@@ -4,8 +4,10 @@ database). The tests wait for the queue and say so, then run once Redis is back.
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from core.models import OutboxMessage
 from diagnostics.models import ConnectionTest
@@ -13,6 +15,7 @@ from tests.conftest import spawn_web, spawn_worker
 from tests.core.processes import Visitor
 
 from .harness import (
+    SECRET,
     USER_PASSWORD,
     RedisServer,
     assert_clean,
@@ -89,6 +92,76 @@ def test_tests_queued_while_redis_is_down_run_once_it_is_back(
         assert worker.proc.poll() is None, "the worker must survive the outage"
         assert_clean([*pages, worker.log(), web.log()], web.log())
         assert "Unrecoverable error" not in worker.log()
+    finally:
+        web.stop()
+        worker.proc.terminate()
+        worker.proc.wait(15)
+
+
+def test_import_rows_queued_while_redis_is_down_wait_past_their_deadline_and_run_once_it_is_back(
+    test_database_url, pki, tmp_path, make_user, smtp_server, dovecot, redis
+):
+    """Rows queued in an outage wait for the queue, however long it lasts: their deadline
+    counts from when the broker takes their task, as a connection test's does."""
+    from imports import flows as import_flows
+    from imports.models import ImportJob, ImportRow
+    from tests.imports.mixed import write_csv
+
+    queue = f"fault-redis-imp-{uuid.uuid4().hex[:8]}"
+    env = {"REDIS_URL": redis.url, "CELERY_QUEUE": queue}
+    worker = spawn_worker(test_database_url, pki, tmp_path / "worker.log", queue=queue, **env)
+    web = spawn_web(test_database_url, pki, tmp_path / "web.log", **env)
+    try:
+        user = make_user(f"redis-imp-{uuid.uuid4().hex[:6]}", USER_PASSWORD)
+        name = dovecot.unique_username("redisimp")
+        dovecot.add_user(name, SECRET, folders=["Sent"])
+        smtp = smtp_server(security="starttls", users={name: SECRET})
+        header = [
+            "email",
+            "password",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+        ]
+        row = [
+            name,
+            SECRET,
+            "127.0.0.1",
+            str(smtp.port),
+            "starttls",
+            "127.0.0.1",
+            str(dovecot.port_ssl),
+            "ssl",
+        ]
+        person = Visitor(web.port)
+        assert person.sign_in(user.username, USER_PASSWORD).status == 302
+
+        redis.stop()
+        assert person.post("/imports/", {"pasted": write_csv(header, [row])}).status == 302
+        job = ImportJob.objects.get(user=user)
+        mapping = {f"col_{h}": i for i, h in enumerate(header)}
+        assert person.post(f"/imports/{job.pk}/mapping/", mapping).status < 500
+        waiting = ImportRow.objects.get(job=job)
+        assert waiting.state == "queued" and waiting.held_since is not None
+        # An outage longer than the rows' own wait: the deadline has not started.
+        ImportRow.objects.filter(job=job).update(deadline_at=timezone.now() - timedelta(minutes=1))
+        page = person.get(f"/imports/{job.pk}/")
+        assert page.status == 200 and "Waiting for the queue" in page.body
+        assert ImportRow.NO_WORKER not in page.body and 'data-state="failed"' not in page.body
+        assert import_flows.reap() == (0, 0)
+
+        redis.start()
+        done = wait_for(lambda: ImportRow.objects.filter(job=job, state="connected").first())
+        assert done, list(ImportRow.objects.values("state", "code", "message", "held_since"))
+        assert done.held_since is None and done.reruns == 0
+        page = person.get(f"/imports/{job.pk}/")
+        assert 'data-state="connected"' in page.body and "Waiting for the queue" not in page.body
+        assert not OutboxMessage.objects.filter(queue=queue, sent_at__isnull=True).exists()
+        assert worker.proc.poll() is None
+        assert_clean([page.body, worker.log(), web.log()], web.log())
     finally:
         web.stop()
         worker.proc.terminate()
