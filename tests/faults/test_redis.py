@@ -105,7 +105,7 @@ def test_import_rows_queued_while_redis_is_down_wait_past_their_deadline_and_run
     counts from when the broker takes their task, as a connection test's does."""
     from imports import flows as import_flows
     from imports.models import ImportJob, ImportRow
-    from tests.imports.mixed import write_csv
+    from tests.imports.mixed import SERVERS_HEADER, write_csv
 
     queue = f"fault-redis-imp-{uuid.uuid4().hex[:8]}"
     env = {"REDIS_URL": redis.url, "CELERY_QUEUE": queue}
@@ -116,16 +116,7 @@ def test_import_rows_queued_while_redis_is_down_wait_past_their_deadline_and_run
         name = dovecot.unique_username("redisimp")
         dovecot.add_user(name, SECRET, folders=["Sent"])
         smtp = smtp_server(security="starttls", users={name: SECRET})
-        header = [
-            "email",
-            "password",
-            "smtp_host",
-            "smtp_port",
-            "smtp_security",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-        ]
+        header = SERVERS_HEADER
         row = [
             name,
             SECRET,

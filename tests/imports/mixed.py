@@ -20,6 +20,19 @@ class Mixed:
     passwords: list[str]
 
 
+# A file that names every server setting (no detection needed).
+SERVERS_HEADER = [
+    "email",
+    "password",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+]
+
+
 def write_csv(header: list[str], rows: list[list[str]], delimiter: str = ",") -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")

@@ -14,7 +14,7 @@ from imports import flows
 from imports import rows as R
 from imports.models import ImportJob, ImportRow
 from tests.conftest import spawn_worker
-from tests.imports.mixed import PASSWORD, write_csv
+from tests.imports.mixed import PASSWORD, SERVERS_HEADER, write_csv
 from tests.live.slow import delayed_proxy
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -29,16 +29,15 @@ def _wait(predicate, seconds=40):
     pytest.fail("timed out")
 
 
-HEADER = [
-    "email",
-    "password",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "imap_host",
-    "imap_port",
-    "imap_security",
-]
+def _two_rows_behind_a_slow_smtp_server(dovecot, smtp_server, raw_server, tag: str):
+    """Two mailboxes whose SMTP server takes 1.5 s to greet: time to kill a worker mid-test."""
+    names = [dovecot.unique_username(tag), dovecot.unique_username(tag)]
+    for name in names:
+        dovecot.add_user(name, PASSWORD, folders=["Sent"])
+    smtp = smtp_server(security="starttls", users=dict.fromkeys(names, PASSWORD))
+    slow = delayed_proxy(raw_server, smtp.port, delay=1.5)
+    server = ["127.0.0.1", str(slow.port), "starttls", "127.0.0.1", str(dovecot.port_ssl), "ssl"]
+    return names, [[n, PASSWORD, *server] for n in names]
 
 
 def test_rows_whose_worker_was_killed_are_tested_again_by_the_worker_that_replaces_it(
@@ -47,19 +46,16 @@ def test_rows_whose_worker_was_killed_are_tested_again_by_the_worker_that_replac
     """As `make run` and compose do: the dead worker is started again, and the rows it was
     testing are tested again, with nothing for the person to do."""
     settings.CELERY_TASK_DEFAULT_QUEUE = queue = f"imp-rerun-{uuid.uuid4().hex[:8]}"
-    names = [dovecot.unique_username("rerun"), dovecot.unique_username("rerun")]
-    for name in names:
-        dovecot.add_user(name, PASSWORD, folders=["Sent"])
-    smtp = smtp_server(security="starttls", users=dict.fromkeys(names, PASSWORD))
-    slow = delayed_proxy(raw_server, smtp.port, delay=1.5)
-    server = ["127.0.0.1", str(slow.port), "starttls", "127.0.0.1", str(dovecot.port_ssl), "ssl"]
+    names, rows = _two_rows_behind_a_slow_smtp_server(dovecot, smtp_server, raw_server, "rerun")
     client.force_login(user)
-    client.post(reverse("import_new"), {"pasted": write_csv(HEADER, [[n, PASSWORD, *server] for n in names])})
+    client.post(reverse("import_new"), {"pasted": write_csv(SERVERS_HEADER, rows)})
     job = ImportJob.objects.get()
     log = tmp_path / "worker.log"
     worker = spawn_worker(test_database_url, pki, log, queue=queue)
     try:
-        client.post(reverse("import_mapping", args=[job.pk]), {f"col_{h}": i for i, h in enumerate(HEADER)})
+        client.post(
+            reverse("import_mapping", args=[job.pk]), {f"col_{h}": i for i, h in enumerate(SERVERS_HEADER)}
+        )
         _wait(lambda: ImportRow.objects.filter(job=job, state=R.TESTING).count() == 2)
         first = set(ImportRow.objects.values_list("worker", flat=True))
         worker.proc.send_signal(signal.SIGKILL)  # mid-test: SMTP is still waiting for its greeting
@@ -87,30 +83,14 @@ def test_a_worker_killed_mid_test_leaves_a_clear_state_and_checking_again_finish
     client, user, dovecot, smtp_server, raw_server, pki, test_database_url, settings, tmp_path
 ):
     settings.CELERY_TASK_DEFAULT_QUEUE = queue = f"imp-restart-{uuid.uuid4().hex[:8]}"
-    names = [dovecot.unique_username("restart"), dovecot.unique_username("restart")]
-    for name in names:
-        dovecot.add_user(name, PASSWORD, folders=["Sent"])
-    smtp = smtp_server(security="starttls", users=dict.fromkeys(names, PASSWORD))
-    slow = delayed_proxy(raw_server, smtp.port, delay=1.5)
-    header = [
-        "email",
-        "password",
-        "smtp_host",
-        "smtp_port",
-        "smtp_security",
-        "imap_host",
-        "imap_port",
-        "imap_security",
-    ]
-    server = ["127.0.0.1", str(slow.port), "starttls", "127.0.0.1", str(dovecot.port_ssl), "ssl"]
-    rows = [[n, PASSWORD, *server] for n in names]
+    names, rows = _two_rows_behind_a_slow_smtp_server(dovecot, smtp_server, raw_server, "restart")
     client.force_login(user)
-    client.post(reverse("import_new"), {"pasted": write_csv(header, rows)})
+    client.post(reverse("import_new"), {"pasted": write_csv(SERVERS_HEADER, rows)})
     job = ImportJob.objects.get()
     worker = spawn_worker(test_database_url, pki, tmp_path / "first.log", queue=queue)
     try:
         client.post(reverse("import_mapping", args=[job.pk]), {"col_email": 0, "col_password": 1, **{
-            f"col_{h}": i for i, h in enumerate(header) if i > 1}})  # fmt: skip
+            f"col_{h}": i for i, h in enumerate(SERVERS_HEADER) if i > 1}})  # fmt: skip
         _wait(lambda: ImportRow.objects.filter(job=job, state=R.TESTING).count() == 2)
         worker.proc.send_signal(signal.SIGKILL)  # mid-test: SMTP is still waiting for its greeting
         worker.proc.wait(10)
