@@ -1,8 +1,8 @@
 """Which worker process runs what, and whether that process is still there.
 
 A worker names itself once, on start (`name_for`: its Celery name, then the machine and the
-process id); what it claims (a connection test) carries that name. A claim is orphaned when
-its process is gone:
+process id); what it claims (a connection test, an import row) carries that name. A claim
+is orphaned when its process is gone:
 - it ran on this machine and its process id is no longer alive (`make run` restarts a
   dead worker as a new process);
 - a process of the same name started after the claim (a container restarted by compose

@@ -172,6 +172,7 @@ def _new_attempt(earlier: ConnectionTest, **fields) -> ConnectionTest:
         retry_of=earlier,
         status=ConnectionTest.Status.RUNNING,
         started_at=timezone.now(),
+        worker=workers.this_worker(),
     )
     attempt.deadline_at = attempt.default_deadline()
     for name, value in fields.items():
