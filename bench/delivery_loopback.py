@@ -8,7 +8,6 @@ one SMTP server delivers into Dovecot over LMTP, the other accepts and never del
 
 import json
 import smtplib
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,35 +25,19 @@ SERVERS = ("delivers", "never")
 class DeliveryLoopback(Loopback):
     """Dovecot (IMAPS on `imap_port`, LMTP), the two SMTP servers (`smtp_ports`), DNS,
     all trusting one throw-away CA (`ca_file`). Every user gets `password`, Sent and Junk.
-    Stopping and the app's environment are Loopback's."""
+    Starting, stopping and the app's environment are Loopback's."""
 
-    def __init__(self, users: list[str], password: str):  # noqa: PLW0231 (Loopback starts other servers)
-        self.pki = TestPKI()
-        self.ca_file = self.pki.ca_file
-        self.dovecot = None
-        self.child = None
-        try:
-            self.dovecot = DeliveryDovecot(self.pki).start()
-            for user in users:
-                self.dovecot.add_user(user, password, folders=["Sent", "Junk", "Trash"])
-            spec = {
-                "cert": self.pki.cert_file,
-                "key": self.pki.key_file,
-                "users": {user: password for user in users},
-                "lmtp": self.dovecot.port_lmtp,
-            }
-            self.child = subprocess.Popen(
-                [sys.executable, __file__, json.dumps(spec)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            ports = json.loads(self.child.stdout.readline())
-        except BaseException:
-            self.stop()
-            raise
+    SCRIPT = __file__
+    FOLDERS = ("Sent", "Junk", "Trash")
+
+    def _start_dovecot(self):
+        return DeliveryDovecot(self.pki).start()
+
+    def _spec(self, dns_records: list | None) -> dict:
+        return {"lmtp": self.dovecot.port_lmtp}
+
+    def _take(self, ports: dict) -> None:
         self.smtp_ports = {name: ports[name] for name in SERVERS}
-        self.imap_port = self.dovecot.port_ssl
         self.nameservers = f"127.0.0.1:{ports['dns']}"
 
 

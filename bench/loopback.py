@@ -22,7 +22,13 @@ from tests.servers.tls import TestPKI  # noqa: E402
 
 class Loopback:
     """Dovecot (IMAPS on `imap_port`), SMTP with STARTTLS on `smtp_port`, DNS on `dns`,
-    all trusting one throw-away CA (`ca_file`). Every user gets `password` and a Sent folder."""
+    all trusting one throw-away CA (`ca_file`). Every user gets `password` and a Sent folder.
+
+    A subclass starts other servers by naming its child script (SCRIPT), its Dovecot, the
+    folders, what the child is told and what it answers."""
+
+    SCRIPT = __file__
+    FOLDERS = ("Sent",)
 
     def __init__(self, users: list[str], password: str, dns_records: list | None = None):
         self.pki = TestPKI()
@@ -30,17 +36,17 @@ class Loopback:
         self.dovecot = None
         self.child = None
         try:
-            self.dovecot = start_dovecot(self.pki)
+            self.dovecot = self._start_dovecot()
             for user in users:
-                self.dovecot.add_user(user, password, folders=["Sent"])
+                self.dovecot.add_user(user, password, folders=list(self.FOLDERS))
             spec = {
                 "cert": self.pki.cert_file,
                 "key": self.pki.key_file,
                 "users": {user: password for user in users},
-                "records": dns_records or [],
+                **self._spec(dns_records),
             }
             self.child = subprocess.Popen(
-                [sys.executable, __file__, json.dumps(spec)],
+                [sys.executable, self.SCRIPT, json.dumps(spec)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -49,8 +55,17 @@ class Loopback:
         except BaseException:
             self.stop()
             raise
-        self.smtp_port, self.dns_port = ports["smtp"], ports["dns"]
         self.imap_port = self.dovecot.port_ssl
+        self._take(ports)
+
+    def _start_dovecot(self):
+        return start_dovecot(self.pki)
+
+    def _spec(self, dns_records: list | None) -> dict:
+        return {"records": dns_records or []}
+
+    def _take(self, ports: dict) -> None:
+        self.smtp_port, self.dns_port = ports["smtp"], ports["dns"]
         self.nameservers = f"127.0.0.1:{self.dns_port}"
 
     def app_env(self) -> dict:

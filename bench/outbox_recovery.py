@@ -7,11 +7,15 @@ the way the web starts them (each is held in the outbox), the outage lasts a whi
 starts again; the clock runs from its first PONG to each test's `started_at`. Before the
 outbox, such tests never started at all (issue: "enqueue sends once and never again").
 
-    .venv/bin/python bench/outbox_recovery.py [--rounds 3] [--tests 1,20,100] [--write]
+    .venv/bin/python bench/outbox_recovery.py [--rounds 3] [--tests 1,20,100] [--load 2] [--write]
+
+`--load N` keeps N processes spinning on the CPU for the whole run (both cores busy with
+`--load 2`), so that the recovery is measured under load the benchmark makes itself.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -117,9 +121,12 @@ def main() -> None:
     parser.add_argument("--tests", default="1,20,100")
     parser.add_argument("--outages", default="3,30", help="seconds Redis stays down")
     parser.add_argument("--handover", type=int, default=30, help="tests per side, broker up")
+    parser.add_argument("--load", type=int, default=0, help="processes spinning on the CPU meanwhile")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     worker = Worker("--pool", "threads", "--concurrency", "50")
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.load)]
+    load_before = os.getloadavg()[0]
     rows = []
     try:
         ours, direct = handover(args.handover)
@@ -144,12 +151,19 @@ def main() -> None:
                 print(rows[-1], flush=True)
         assert worker.proc.poll() is None, "the worker survived every outage"
     finally:
+        load_after = os.getloadavg()[0]
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
         worker.stop()
         REDIS.stop()
+    under = f"{args.load} processes spinning on the CPU the whole run" if args.load else "no load of its own"
+    title = "Outbox: held tests after Redis returns (bench/outbox_recovery.py)"
     table = "\n".join(
         [
             header()
             + f" Started {datetime.now():%H:%M} UTC; {args.rounds} rounds per row, medians and worst.",
+            f"Load: {under}; load average {load_before:.1f} at the start, {load_after:.1f} at the end.",
             "",
             "Clock: from the restarted Redis' first PONG to each test's `started_at` (a worker claimed it).",
             "Before the outbox these tests never started: the web sent once, Redis was down, and at the",
@@ -170,12 +184,12 @@ def main() -> None:
             "Why it is quick: the worker reconnects every `BROKER_RECONNECT_MAX_SECONDS` (0.5 s) at most",
             "(Celery's own backoff grows to 30 s between tries), and its outbox relay tries the broker every",
             "`OUTBOX_RETRY_MAX_SECONDS` (0.5 s) while it is away, then sends what is held at once.",
-            "Reproduce: `.venv/bin/python bench/outbox_recovery.py --write`.",
+            "Reproduce: `.venv/bin/python bench/outbox_recovery.py --write` (`--load 2`: under load).",
         ]
     )
     print(table)
     if args.write:
-        write_section("Outbox: held tests after Redis returns (bench/outbox_recovery.py)", table)
+        write_section(title + (", under load" if args.load else ""), table)
 
 
 if __name__ == "__main__":
