@@ -1,11 +1,12 @@
 """Debian's Chromium under Playwright for the browser benchmarks (the launch flags of
 tests/browser), plus the steps a person takes before anything is timed."""
 
+import argparse
 import os
 import re
 from contextlib import contextmanager
 
-from stack import ROOT  # noqa: F401 (puts the project on sys.path)
+from stack import ROOT, TIERS  # noqa: F401 (ROOT puts the project on sys.path)
 
 from tests.browser.conftest import LAUNCH_ARGS
 
@@ -23,6 +24,17 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+def timing_parser(doc: str, runs: int, warmup: int, minutes: float) -> argparse.ArgumentParser:
+    """The options every browser benchmark takes; a benchmark adds its own."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--warmup", type=int, default=warmup)
+    parser.add_argument("--tiers", default=",".join(TIERS))
+    parser.add_argument("--minutes", type=float, default=minutes, help="time budget per tier")
+    parser.add_argument("--write", action="store_true")
+    return parser
 
 
 class Problems:

@@ -15,18 +15,17 @@ server fields hold the detected names.
     .venv/bin/python bench/detect_page.py [--runs 20] [--warmup 2] [--tiers default,postgres] [--write]
 """
 
-import argparse
 import secrets
 import statistics
 import sys
 import time
 from datetime import date
 
-from stack import TIER_LABELS, TIERS, App
+from stack import TIER_LABELS, App
 
-from chromium import Problems, chromium, new_context, sign_up
+from chromium import Problems, chromium, new_context, sign_up, timing_parser
 from loopback import Loopback
-from results import machine, ms, percentile, write_section
+from results import machine, ms, percentile, problems_line, write_section
 
 TARGET_MS = 300
 WAIT_MS = 15_000
@@ -175,27 +174,19 @@ def report(results: dict, runs: int, warmup: int, version: str) -> str:
         counts = [h["count"] for h in r["hints"] if h]
         if counts:
             lines.append(f"| {tier} | {ms(firsts)} | {ms(lasts)} | {statistics.median(counts):.0f} |")
-    problems = "; ".join(f"{tier}: {r['problems'].summary()}" for tier, r in results.items())
     lines += [
         "",
         "Prior numbers (issue 10, by hand, not re-measured): on the default tier the old page never "
         'filled the settings ("Looking up…" until it gave up: the answer sat in the worker\'s '
         "local-memory cache); with REDIS_URL it filled them in about 1 s, polling.",
         "",
-        f"Browser console errors while timing: {problems}.",
+        problems_line({tier: r["problems"] for tier, r in results.items()}),
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--tiers", default=",".join(TIERS))
-    parser.add_argument("--minutes", type=float, default=10, help="time budget per tier")
-    parser.add_argument("--write", action="store_true")
+    parser = timing_parser(__doc__, runs=20, warmup=2, minutes=10)
     args = parser.parse_args()
     tiers = [t for t in args.tiers.split(",") if t]
     tag = secrets.token_hex(3)

@@ -21,7 +21,6 @@ once in two threads, against the same servers.
         [--servers delivers,never | --round-trip-off] [--write]
 """
 
-import argparse
 import re
 import imaplib
 import smtplib
@@ -32,11 +31,11 @@ import threading
 import time
 from datetime import UTC, date, datetime
 
-from stack import TIER_LABELS, TIERS, App
+from stack import TIER_LABELS, App
 
-from chromium import Problems, chromium, new_context, sign_up
+from chromium import Problems, chromium, new_context, sign_up, timing_parser
 from delivery_loopback import SERVERS, DeliveryLoopback
-from results import machine, ms, write_section
+from results import machine, ms, problems_line, write_section
 from loopback import Loopback
 
 MAIL_PASSWORD = "bench-mail-pw-1"
@@ -346,7 +345,6 @@ def report(results: dict, runs: int, warmup: int, browser_version: str) -> str:
         if r["smtp"]:
             serial = [s + i for s, i in zip(r["smtp"], r["imap"], strict=True)]
             lines.append(f"| {tier} | {ms(r['smtp'])} | {ms(r['imap'])} | {ms(serial)} |")
-    problems = "; ".join(f"{tier}: {r['problems'].summary()}" for tier, r in results.items())
     lines += [
         "",
         "Prior numbers, old design (status polled once a second; not re-measured): about 1,200 ms from "
@@ -354,24 +352,17 @@ def report(results: dict, runs: int, warmup: int, browser_version: str) -> str:
         "and +121 ms when bench/e2e.py read the database every 10 ms instead of watching the page "
         "(2026-11-24).",
         "",
-        f"Browser console errors while timing: {problems}.",
+        problems_line({tier: r["problems"] for tier, r in results.items()}),
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--tiers", default=",".join(TIERS))
+    parser = timing_parser(__doc__, runs=30, warmup=3, minutes=15)
     parser.add_argument("--servers", default=",".join(SERVERS), help="with the round trip on (the default)")
     parser.add_argument(
         "--round-trip-off", action="store_true", help="as recorded before the verdict came first"
     )
-    parser.add_argument("--minutes", type=float, default=15, help="time budget per tier")
-    parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     tiers = [t for t in args.tiers.split(",") if t]
     count = args.warmup + args.runs

@@ -7,7 +7,7 @@ from datetime import date
 
 from stack import TIER_LABELS
 
-from results import machine, ms
+from results import machine, ms, problems_line
 
 # `make run`'s defaults: a mailbox's first test runs the round trip, which waits up to 60 s.
 ROUND_TRIP_ON = {"MAIL_ROUND_TRIP_ON_FIRST_TEST": "1", "MAIL_ROUND_TRIP_DEADLINE": "60"}
@@ -92,11 +92,6 @@ def report_round_trip(results: dict, runs: int, warmup: int, browser_version: st
     for key, label in milestones.items():
         cells = [ms(_seconds(results[tier][name]["runs"], key)) for tier, name in columns]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    problems = "; ".join(
-        f"{tier}: {r['problems'].summary()}"
-        for tier, by_server in results.items()
-        for r in list(by_server.values())[:1]
-    )
     lines += [
         "",
         "The never-delivering server's page is left for the next run once the verdict is in, so its "
@@ -104,6 +99,8 @@ def report_round_trip(results: dict, runs: int, warmup: int, browser_version: st
         "page shows it with the next pushed event. The figures with the round trip off (section "
         '"End to end") are kept as recorded there.',
         "",
-        f"Browser console errors while timing: {problems}.",
+        problems_line(
+            {tier: next(iter(by_server.values()))["problems"] for tier, by_server in results.items()}
+        ),
     ]
     return "\n".join(lines)

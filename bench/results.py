@@ -42,3 +42,9 @@ def machine() -> str:
         f"{os.cpu_count()} cores ({platform.system().lower()}), Python {platform.python_version()}, "
         f"load average {_LOAD_AT_START:.1f} at start and {os.getloadavg()[0]:.1f} at the end"
     )
+
+
+def problems_line(by_tier: dict) -> str:
+    """The closing line of a browser benchmark's section: `by_tier` maps a tier to its Problems."""
+    seen = "; ".join(f"{tier}: {problems.summary()}" for tier, problems in by_tier.items())
+    return f"Browser console errors while timing: {seen}."
