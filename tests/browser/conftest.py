@@ -112,3 +112,57 @@ def sign_in(context, app: str, user) -> None:
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.clear_cookies()
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": app}])
+
+
+@pytest.fixture
+def world(make_user, make_mailbox, make_failed_test):
+    """A user with a fixed and a failing mailbox and a support request, an agent, an admin,
+    and failures over two weeks (one provider-less domain among them) for the trends."""
+    # Imported here: the benchmarks import this module's launch flags without Django.
+    from datetime import timedelta
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from accounts.models import Mailbox
+    from core.roles import ADMIN, SUPPORT, grant
+    from support import flows
+    from support.forms import ScreenshotsField
+    from support.models import SavedReply
+    from tests.staff_fixtures import image_bytes
+
+    person = make_user("pat@example.test")
+    person.email = person.username
+    person.save()
+    now = timezone.now()
+    good = make_mailbox(
+        person, email="pat@zoho.example", provider_id="zoho", status="connected", sent_folder="Sent"
+    )
+    bad = make_mailbox(
+        person,
+        email="pat.longer.address+sales@a-rather-long-company-domain.example",
+        provider_id="",
+        status="failed",
+    )
+    make_failed_test(good, "imap_auth", reason="imap_disabled", created_at=now - timedelta(days=3))
+    make_failed_test(good, status="connected", created_at=now - timedelta(days=2))
+    Mailbox.objects.filter(pk=good.pk).update(last_tested_at=now - timedelta(days=2))
+    for days in range(12):
+        latest = make_failed_test(
+            bad, "timeout", reason="connect_timeout", created_at=now - timedelta(days=days, hours=1)
+        )
+    upload = SimpleUploadedFile("what-i-see.png", image_bytes(size=(900, 600)), content_type="image/png")
+    request = flows.open_request(
+        person,
+        latest,
+        "It keeps failing since Monday.",
+        "pat@home.example",
+        ScreenshotsField().clean([upload]),
+    )
+    agent = make_user("sam-agent")
+    grant(agent, SUPPORT)
+    admin = make_user("ada-admin")
+    grant(admin, ADMIN)
+    flows.assign(request, agent)
+    SavedReply.objects.create(title="Check the port", text="Your provider expects port 993 with SSL/TLS.")
+    return {"person": person, "request": request, "failed": latest, "good": good}

@@ -1,19 +1,17 @@
-"""The pages issues 11, 14 and 15 added, at 1280 and 390 px: no sideways overflow and no
-serious or critical axe-core finding (screenshots in var/screenshots/ux-*)."""
+"""The sign-in, health, import and fleet pages at 1280 and 390 px: no sideways overflow and
+no serious or critical axe-core finding (screenshots in var/screenshots/ux-*)."""
 
 import pytest
 
 from core.roles import ADMIN, grant
 from tests.browser.a11y import check_page
-from tests.browser.test_ux_pages import PASSWORD, log_in, world  # noqa: F401
+from tests.browser.pages import PASSWORD, log_in
 
 # Screenshots go to a folder of the test's own.
-pytestmark = pytest.mark.usefixtures("media_root")
-
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.usefixtures("media_root"), pytest.mark.django_db(transaction=True)]
 
 
-def test_a_users_health_import_and_sign_in_pages_pass_at_both_widths(watched, app, world):  # noqa: F811
+def test_a_users_health_import_and_sign_in_pages_pass_at_both_widths(watched, app, world):
     page = watched.page
     log_in(page, app, "pat@example.test")
     for name, path in [
@@ -26,7 +24,7 @@ def test_a_users_health_import_and_sign_in_pages_pass_at_both_widths(watched, ap
         check_page(page, name)
 
 
-def test_the_fleet_view_passes_at_both_widths(watched, app, world, make_user):  # noqa: F811
+def test_the_fleet_view_passes_at_both_widths(watched, app, world, make_user):
     admin = make_user("fleet-admin@example.test", PASSWORD)
     grant(admin, ADMIN)
     page = watched.page

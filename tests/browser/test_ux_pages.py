@@ -4,75 +4,16 @@ Plus the flows that only a browser shows: the menu button, times in the viewer's
 staff landing on their work, the queue's views."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Mailbox
-from core.roles import ADMIN, SUPPORT, grant
-from support import flows
-from support.forms import ScreenshotsField
-from support.models import SavedReply
 from tests.browser.a11y import check_page
-from tests.staff_fixtures import image_bytes
+from tests.browser.pages import log_in
 
 # Screenshots go to a folder of the test's own.
-pytestmark = pytest.mark.usefixtures("media_root")
-
-pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "correct horse battery"
-
-
-def log_in(page, app, login):
-    page.goto(f"{app}/login/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
-
-
-@pytest.fixture
-def world(make_user, make_mailbox, make_failed_test):
-    """A user with a fixed and a failing mailbox and a support request, an agent, an admin,
-    and failures over two weeks (one provider-less domain among them) for the trends."""
-    person = make_user("pat@example.test")
-    person.email = person.username
-    person.save()
-    now = timezone.now()
-    good = make_mailbox(
-        person, email="pat@zoho.example", provider_id="zoho", status="connected", sent_folder="Sent"
-    )
-    bad = make_mailbox(
-        person,
-        email="pat.longer.address+sales@a-rather-long-company-domain.example",
-        provider_id="",
-        status="failed",
-    )
-    make_failed_test(good, "imap_auth", reason="imap_disabled", created_at=now - timedelta(days=3))
-    make_failed_test(good, status="connected", created_at=now - timedelta(days=2))
-    Mailbox.objects.filter(pk=good.pk).update(last_tested_at=now - timedelta(days=2))
-    for days in range(12):
-        latest = make_failed_test(
-            bad, "timeout", reason="connect_timeout", created_at=now - timedelta(days=days, hours=1)
-        )
-    upload = SimpleUploadedFile("what-i-see.png", image_bytes(size=(900, 600)), content_type="image/png")
-    request = flows.open_request(
-        person,
-        latest,
-        "It keeps failing since Monday.",
-        "pat@home.example",
-        ScreenshotsField().clean([upload]),
-    )
-    agent = make_user("sam-agent")
-    grant(agent, SUPPORT)
-    admin = make_user("ada-admin")
-    grant(admin, ADMIN)
-    flows.assign(request, agent)
-    SavedReply.objects.create(title="Check the port", text="Your provider expects port 993 with SSL/TLS.")
-    return {"person": person, "request": request, "failed": latest, "good": good}
+pytestmark = [pytest.mark.usefixtures("media_root"), pytest.mark.django_db(transaction=True)]
 
 
 def test_the_pages_anyone_sees_pass_at_both_widths(watched, app, make_user):
