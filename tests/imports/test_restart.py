@@ -29,6 +29,14 @@ def _wait(predicate, seconds=40):
     pytest.fail("timed out")
 
 
+def _until_both_connected(job, worker) -> None:
+    try:
+        _wait(lambda: ImportRow.objects.filter(job=job, state=R.CONNECTED).count() == 2)
+    except BaseException:
+        print(list(ImportRow.objects.values("state", "code", "message")), worker.log()[-3000:])
+        raise
+
+
 def _two_rows_behind_a_slow_smtp_server(dovecot, smtp_server, raw_server, tag: str):
     """Two mailboxes whose SMTP server takes 1.5 s to greet: time to kill a worker mid-test."""
     names = [dovecot.unique_username(tag), dovecot.unique_username(tag)]
@@ -65,10 +73,7 @@ def test_rows_whose_worker_was_killed_are_tested_again_by_the_worker_that_replac
             worker.proc.kill()
     second = spawn_worker(test_database_url, pki, log, queue=queue)
     try:
-        _wait(lambda: ImportRow.objects.filter(job=job, state=R.CONNECTED).count() == 2)
-    except BaseException:
-        print(list(ImportRow.objects.values("state", "code", "message")), second.log()[-3000:])
-        raise
+        _until_both_connected(job, second)
     finally:
         second.proc.terminate()
         second.proc.wait(15)
@@ -112,11 +117,7 @@ def test_a_worker_killed_mid_test_leaves_a_clear_state_and_checking_again_finish
     second = spawn_worker(test_database_url, pki, tmp_path / "second.log", queue=queue)
     try:
         client.post(reverse("import_recheck", args=[job.pk]))
-        try:
-            _wait(lambda: ImportRow.objects.filter(job=job, state=R.CONNECTED).count() == 2)
-        except BaseException:
-            print(list(ImportRow.objects.values("state", "code", "message")), second.log()[-3000:])
-            raise
+        _until_both_connected(job, second)
     finally:
         second.proc.terminate()
         second.proc.wait(15)
