@@ -33,7 +33,8 @@ from accounts.models import Mailbox
 from diagnostics.models import ConnectionTest, TestError
 from languages.words import say_lazy
 
-from .filters import CATALOGUE, FAILING, FIXED, KNOWN_REASONS, failed_tests, reason_label
+from .filters import CATALOGUE, FAILING, FIXED, KNOWN_REASONS, failed_tests
+from .reason_words import reason_label
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONNECTED = Mailbox.Status.CONNECTED

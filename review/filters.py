@@ -27,23 +27,6 @@ STATE_CHOICES = [("", _("Failing or fixed")), (FAILING, _("Still failing")), (FI
 # The finer causes the classifier reports (the catalogue's advice table, plus the one
 # that has no advice of its own); the list page adds any other reason it finds.
 KNOWN_REASONS = sorted({*REASON_HELP, "wrong_credentials"})
-_WORDS = {
-    "cert": "certificate",
-    "imap": "IMAP",
-    "smtp": "SMTP",
-    "ehlo": "EHLO",
-    "starttls": "STARTTLS",
-    "nxdomain": "name not found (NXDOMAIN)",
-    "logindisabled": "LOGINDISABLED",
-    "oauth": "OAuth",
-    "bye": "BYE",
-}
-
-
-def reason_label(reason: str) -> str:
-    """Staff wording for a reason key: "cert_untrusted" reads "Certificate untrusted"."""
-    text = " ".join(_WORDS.get(word, word) for word in reason.split("_"))
-    return text[:1].upper() + text[1:]
 
 
 def _date_input():

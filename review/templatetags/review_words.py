@@ -1,6 +1,6 @@
 from django import template
 
-from review.filters import reason_label
+from review.reason_words import reason_label
 
 register = template.Library()
 

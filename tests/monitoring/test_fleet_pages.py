@@ -118,5 +118,5 @@ def test_the_filters_offer_only_values_that_occur_with_counts(login, admin_user,
     assert '<option value="disconnected">Disconnected (2)</option>' in form
     assert '<option value="paused">' not in form  # no mailbox is paused
     assert ">IMAP authentication error (2)</option>" in form and ">Timeout error (1)</option>" in form
-    assert ">Wrong credentials (2)</option>" in form and ">Connect timeout (1)</option>" in form
+    assert ">Wrong credentials (2)</option>" in form and ">Connection timed out (1)</option>" in form
     assert "ssl" not in form  # an error no mailbox has is not offered
