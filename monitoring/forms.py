@@ -42,6 +42,7 @@ class FleetFilterForm(forms.Form):
 
 class AlertSettingsForm(forms.ModelForm):
     webhook_secret = forms.CharField(
+        label=_("Webhook secret"),
         required=False,
         max_length=200,
         widget=forms.PasswordInput(render_value=False),

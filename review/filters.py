@@ -38,11 +38,13 @@ class FailureFilterForm(forms.Form):
     code = forms.ChoiceField(label=_("Error"), choices=CODE_CHOICES, required=False)
     # A select of known reasons on the page; any short key is accepted, so a link to a
     # reason the list does not offer still filters.
-    reason = forms.CharField(max_length=40, required=False)
-    provider = forms.CharField(max_length=40, required=False, help_text=_("“-” for none"))
+    reason = forms.CharField(label=_("Reason"), max_length=40, required=False)
+    provider = forms.CharField(
+        label=_("Provider"), max_length=40, required=False, help_text=_("“-” for none")
+    )
     since = forms.DateField(label=_("From"), required=False, widget=_date_input())
     until = forms.DateField(label=_("To"), required=False, widget=_date_input())
-    reviewed = forms.ChoiceField(choices=REVIEWED_CHOICES, required=False)
+    reviewed = forms.ChoiceField(label=_("Reviewed"), choices=REVIEWED_CHOICES, required=False)
     q = forms.CharField(
         label=_("Email or domain"),
         max_length=254,
@@ -119,7 +121,7 @@ class GroupedFilterForm(forms.Form):
     by = forms.ChoiceField(label=_("Group by"), choices=BY_CHOICES, required=False)
     days = forms.TypedChoiceField(label=_("Period"), choices=DAY_CHOICES, coerce=int, required=False)
     code = forms.ChoiceField(label=_("Error"), choices=CODE_CHOICES, required=False)
-    provider = forms.CharField(max_length=40, required=False)
+    provider = forms.CharField(label=_("Provider"), max_length=40, required=False)
 
     DEFAULTS = {"by": "both", "days": 14}
 
@@ -138,4 +140,4 @@ def period_start(days: int):
 class NoteForm(forms.Form):
     # A form rather than request.POST: it strips the text and refuses NUL characters,
     # which PostgreSQL cannot store.
-    text = forms.CharField(max_length=2000)
+    text = forms.CharField(label=_("Note"), max_length=2000)

@@ -116,7 +116,7 @@ class ReplyForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=SupportRequest.Status.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=SupportRequest.Status.choices)
 
 
 class QueueFilterForm(forms.Form):
@@ -126,10 +126,10 @@ class QueueFilterForm(forms.Form):
     MINE, UNASSIGNED = "mine", "unassigned"
     VIEW_CHOICES = [("", _("Everyone’s")), (MINE, _("Mine")), (UNASSIGNED, _("Unassigned"))]
 
-    view = forms.ChoiceField(choices=VIEW_CHOICES, required=False)
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    view = forms.ChoiceField(label=_("Assigned to"), choices=VIEW_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     q = forms.CharField(label=_("Search"), max_length=254, required=False)
-    provider = forms.CharField(max_length=40, required=False)
+    provider = forms.CharField(label=_("Provider"), max_length=40, required=False)
     code = forms.CharField(label=_("Error code"), max_length=30, required=False)
 
 
