@@ -73,3 +73,15 @@ def test_an_invalid_import_rows_message_is_said_with_its_column_as_the_file_wrot
 def say_in(language: str, english: str) -> str:
     with translation.override(language):
         return translation.gettext(english)
+
+
+def test_a_step_list_names_its_steps_in_the_pages_language_and_keeps_their_keys():
+    from django.template.loader import render_to_string
+
+    from diagnostics.net.steps import Step
+
+    steps = [Step("smtp", "greeting", False, 10012, "No greeting."), Step("imap", "sent_folder", True, 3, "")]
+    with translation.override("de"):
+        html = render_to_string("diagnostics/step_list.html", {"steps": steps})
+    assert '<span class="name">Begrüßung</span>' in html and 'data-step="smtp-greeting"' in html
+    assert "Ordner „Gesendet“" in html and 'data-step="imap-sent_folder"' in html

@@ -38,7 +38,7 @@ def test_it_shows_steps_replies_transcript_settings_suggestions_and_earlier_atte
         "a1 NO [AUTHENTICATIONFAILED] Authentication failed.",  # the server reply
         '<details class="transcript">',  # the transcript, collapsed
         "C: a1 LOGIN alice ****",
-        "127.0.0.1:2525 · starttls",  # the settings at test time
+        "127.0.0.1:2525 · STARTTLS",  # the settings at test time
         "Use the full address as username.",  # the suggestion offered
         "bad_credentials",
         "127.0.0.1:465",  # the earlier attempt, with the settings it used
