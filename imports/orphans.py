@@ -42,9 +42,8 @@ def requeue_orphaned_rows() -> int:
             .filter(pk__in=ids, state=R.TESTING)
             .values_list("pk", "job_id", "worker", "claimed_at", "reruns")
         )
-        for pk, job_id, worker, claimed, reruns in rows:
-            if (worker, claimed) not in lost:
-                continue  # claimed anew meanwhile
+        taken = [row for row in rows if (row[2], row[3]) in lost]  # not claimed anew meanwhile
+        for pk, job_id, _worker, _claimed, reruns in taken:
             row = ImportRow.objects.filter(pk=pk)
             if reruns >= RERUNS:
                 row.update(
@@ -65,8 +64,8 @@ def requeue_orphaned_rows() -> int:
                 again[job_id].append(pk)
         for job_id, row_ids in again.items():
             flows.send_rows(job_id, row_ids)  # in this transaction, through the outbox
-    jobs = {job_id for _, job_id, *_ in rows}
-    for job_id in jobs:
+    for job_id in {job_id for _, job_id, *_ in taken}:
         publish(f"import-{job_id}")
-    log.warning("imports: %s row(s) lost their worker mid-test: taken over", len(rows))
-    return len(rows)
+    if taken:
+        log.warning("imports: %s row(s) lost their worker mid-test: taken over", len(taken))
+    return len(taken)
